@@ -1,0 +1,48 @@
+"""`parity doctor`: a table of what works and what does not, per environment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from parity.cli.context import settings_from
+from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.doctor import check_environment
+
+__all__ = ["doctor"]
+
+_MARK = {"ok": "[green]ok[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
+
+
+def doctor(
+    ctx: typer.Context,
+    environments: Annotated[
+        list[str] | None,
+        typer.Argument(help="Environments to check (default: all in parity.toml)."),
+    ] = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Check each environment: database, WordPress tables, site, login, cache.
+
+    Exit 0 when every check passes, 1 when any fails.
+    """
+    settings = settings_from(ctx)
+    names = environments or sorted(settings.environments)
+    reports = [check_environment(settings.environment(name)) for name in names]
+    ok = all(r.ok for r in reports)
+    if format is OutputFormat.json:
+        print_json({"ok": ok, "environments": [r.as_dict() for r in reports]})
+    else:
+        table = Table(title="parity doctor")
+        for column in ("environment", "check", "result", "detail"):
+            table.add_column(column)
+        for report in reports:
+            label = report.environment + (" (protected)" if report.protected else "")
+            for check in report.checks:
+                table.add_row(label, check.name, _MARK[check.status], check.detail)
+                label = ""
+        console.print(table)
+    if not ok:
+        raise typer.Exit(1)

@@ -1,0 +1,314 @@
+"""parity.toml -> typed settings.
+
+The file is found, in order, at ``--config``, ``$PARITY_CONFIG``, ``./parity.toml`` and
+``./.parity/sandbox/parity.toml`` (the file ``parity sandbox up`` writes). ``${VAR}`` in any
+string is replaced by the process environment's value before validation. Unknown keys are
+rejected; every error names the file, the key path and what is wrong, and never a secret.
+
+Example::
+
+    settings = load_settings(Path("parity.toml"))
+    staging = settings.environment("staging")
+    staging.db.host, staging.db.port   # "127.0.0.1", 3307
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from parity.errors import ConfigError, MissingVariable
+
+__all__ = [
+    "CONFIG_SEARCH_PATHS",
+    "CacheEndpoint",
+    "DatabaseURL",
+    "EnvironmentSettings",
+    "Login",
+    "Settings",
+    "find_config",
+    "load_settings",
+    "parse_database_url",
+    "settings_from_mapping",
+]
+
+CONFIG_SEARCH_PATHS: tuple[Path, ...] = (
+    Path("parity.toml"),
+    Path(".parity/sandbox/parity.toml"),
+)
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PREFIX = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseURL(_Strict):
+    """Where an environment's database is: TCP host and port, or a unix socket."""
+
+    user: str
+    password: SecretStr = SecretStr("")
+    host: str = "127.0.0.1"
+    port: int = 3306
+    socket: str | None = None
+    database: str
+
+    def display(self) -> str:
+        """The URL with its password masked, safe to print."""
+        where = f"unix:{self.socket}" if self.socket else f"{self.host}:{self.port}"
+        return f"mysql://{self.user}:***@{where}/{self.database}"
+
+    def where(self) -> str:
+        """Host and port (or socket) for error messages."""
+        return f"socket {self.socket}" if self.socket else f"{self.host}:{self.port}"
+
+
+def parse_database_url(value: object) -> object:
+    """Turn ``mysql://user:pass@host:port/db`` (or ``?socket=/path``) into a DatabaseURL.
+
+    >>> parse_database_url("mysql://wp:s3cret@127.0.0.1:3307/wordpress").port
+    3307
+    """
+    if not isinstance(value, str):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("mysql", "mariadb"):
+        raise ValueError("must look like mysql://user:password@host:port/database")
+    database = parts.path.lstrip("/")
+    if not database or "/" in database:
+        raise ValueError("names no database: end it with /database_name")
+    if not parts.username:
+        raise ValueError("names no user: mysql://USER:password@host/database")
+    query = parse_qs(parts.query)
+    sockets = query.get("socket") or query.get("unix_socket") or []
+    socket = sockets[0] if sockets else None
+    try:
+        port = parts.port or 3306
+    except ValueError:
+        raise ValueError("has a port that is not a number") from None
+    return DatabaseURL(
+        user=unquote(parts.username),
+        password=SecretStr(unquote(parts.password or "")),
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        socket=socket,
+        database=database,
+    )
+
+
+class Login(_Strict):
+    """A WordPress user parity logs in as (through wp-login.php)."""
+
+    user: str
+    password: SecretStr
+
+
+class CacheEndpoint(_Strict):
+    """The cache in front of an environment, and where to send purges."""
+
+    kind: Literal["varnish", "nginx", "none"] = "varnish"
+    purge_url: str | None = None
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value.rstrip("/")
+
+
+class EnvironmentSettings(_Strict):
+    """One WordPress environment: how to reach its site and its database."""
+
+    name: str = ""
+    url: str
+    db: Annotated[DatabaseURL, BeforeValidator(parse_database_url)]
+    table_prefix: str = "wp_"
+    protected: bool = False
+    login: Login | None = None
+    cache: CacheEndpoint | None = None
+    wp_content_dir: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @field_validator("table_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("may contain only letters, digits and underscores")
+        return value
+
+    @property
+    def host(self) -> str:
+        """The site's host (with port when not the default), as in its Host header."""
+        return urlsplit(self.url).netloc
+
+
+class StateSettings(_Strict):
+    """Where parity keeps its own state (snapshots, runs, measurements)."""
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite at .parity/state.db beside the config",
+    )
+
+
+class Settings(_Strict):
+    """The whole parity.toml."""
+
+    environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
+    state: StateSettings = Field(default_factory=StateSettings)
+    source: Path | None = Field(default=None, exclude=True)
+
+    def masked(self) -> dict[str, Any]:
+        """The resolved settings as plain data with every secret masked, safe to print."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude={"source"})
+        for name, env in self.environments.items():
+            body = data["environments"][name]
+            body["db"] = env.db.display()
+            if env.login is not None:
+                body["login"]["password"] = "***"
+        return data
+
+    def environment(self, name: str) -> EnvironmentSettings:
+        """The environment called ``name``, or a ConfigError listing the known names."""
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(sorted(self.environments)) or "none"
+            where = self.source or "the configuration"
+            raise ConfigError(
+                f"{where}: no environment named {name!r} (known: {known})",
+                hint=f"add [environments.{name}] or use one of the known names",
+            ) from None
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder parity's relative paths are taken from (the config's folder)."""
+        return self.source.parent if self.source else Path.cwd()
+
+    def state_url(self) -> str:
+        """The SQLAlchemy URL of the state store."""
+        if self.state.url:
+            return self.state.url
+        root = self.base_dir
+        # The sandbox's config lives in .parity/sandbox: keep state beside the project.
+        if root.name == "sandbox" and root.parent.name == ".parity":
+            root = root.parent.parent
+        return f"sqlite:///{root / '.parity' / 'state.db'}"
+
+
+def find_config(explicit: Path | None = None) -> Path:
+    """The config file to use: ``explicit``, ``$PARITY_CONFIG`` or the first one found."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(
+                f"{explicit}: no such config file", hint="run `parity init` to write one"
+            )
+        return explicit
+    from_env = os.environ.get("PARITY_CONFIG")
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise ConfigError(f"{path} (from $PARITY_CONFIG): no such config file")
+        return path
+    for candidate in CONFIG_SEARCH_PATHS:
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        "no parity.toml here",
+        hint="run `parity init`, `parity sandbox up`, or pass --config FILE",
+    )
+
+
+def _interpolate(node: Any, path: str, file: Path, env: Mapping[str, str]) -> Any:
+    if isinstance(node, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                raise MissingVariable(
+                    f"{file}: {path} uses ${{{name}}}, which is not set",
+                    hint=f"export {name}=... before running parity",
+                )
+            return env[name]
+
+        return _VAR.sub(sub, node)
+    if isinstance(node, dict):
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else k, file, env) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_interpolate(v, f"{path}[{i}]", file, env) for i, v in enumerate(node)]
+    return node
+
+
+def _describe(error: ValidationError, file: Path) -> str:
+    parts = []
+    for item in error.errors():
+        loc = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        msg = item["msg"]
+        if item["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/configuration.md)"
+        elif msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}")
+    return f"{file}: " + "; ".join(parts)
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any], file: Path, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate an already-parsed TOML mapping (``${VAR}`` resolved from ``env``)."""
+    resolved = _interpolate(dict(data), "", file, os.environ if env is None else env)
+    envs = resolved.get("environments")
+    if isinstance(envs, dict):
+        for name, body in envs.items():
+            if isinstance(body, dict):
+                if "name" in body:
+                    raise ConfigError(
+                        f"{file}: environments.{name}.name: unknown key",
+                        hint="the name is the table's name",
+                    )
+                body["name"] = name
+    try:
+        settings = Settings.model_validate(resolved)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file)) from None
+    return settings.model_copy(update={"source": file.resolve()})
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Find, read and validate parity.toml."""
+    file = find_config(path)
+    try:
+        raw = file.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+    return settings_from_mapping(data, file, env)
