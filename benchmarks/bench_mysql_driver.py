@@ -8,8 +8,8 @@ memory is measured separately. The baseline, in the same run, is MariaDB's own C
 
     .venv/bin/python benchmarks/bench_mysql_driver.py --socket /path/to/mysqld.sock [--rows N]
 
-Needs mysqlclient for its half (``pip install mysqlclient``; Debian: libmariadb-dev
-pkg-config); without it only PyMySQL is measured.
+parity depends on mysqlclient; PyMySQL is measured when installed
+(``pip install PyMySQL``), otherwise only mysqlclient is.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _connect(driver: str, socket: str, database: str | None = None) -> Any:
 
 def prepare(socket: str, rows: int) -> int:
     """Create the scratch table with ``rows`` rows; returns its data size in bytes."""
-    conn = _connect("pymysql", socket)
+    conn = _connect("mysqlclient", socket)
     cur = conn.cursor()
     cur.execute(f"CREATE DATABASE IF NOT EXISTS {DB}")
     cur.execute(f"USE {DB}")
@@ -162,13 +162,13 @@ def main() -> None:
     print(f"table: {args.rows:,} rows, {mb:.0f} MB of data; chunk {args.chunk}")
     base = min(client_baseline(args.socket) for _ in range(args.repeat))
     print(f"  baseline mariadb --quick : {base:6.2f} s  {args.rows / base:>10,.0f} rows/s")
-    drivers = ["pymysql"]
+    drivers = ["mysqlclient"]
     try:
-        import MySQLdb  # noqa: F401
+        import pymysql  # noqa: F401
 
-        drivers.append("mysqlclient")
+        drivers.insert(0, "pymysql")
     except ImportError:
-        print("  (mysqlclient not installed: measuring PyMySQL only)")
+        print("  (PyMySQL not installed: measuring mysqlclient only; pip install PyMySQL)")
     for driver in drivers:
         runs = [run_child(driver, args.socket, args.chunk) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])

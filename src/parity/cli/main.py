@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from parity import __version__
-from parity.cli import doctor_cmd, sandbox_cmd
+from parity.cli import doctor_cmd, replace_cmd, sandbox_cmd
 from parity.cli.context import CliState, settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
 from parity.errors import InputError, ParityError
@@ -32,6 +32,7 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("doctor")(doctor_cmd.doctor)
+app.command("replace")(replace_cmd.replace)
 
 
 def _version(value: bool) -> None:
@@ -114,7 +115,10 @@ def main() -> None:
     """Entry point: run the app; a ParityError becomes one line on stderr and exit 2."""
     debug = "--debug" in sys.argv
     try:
-        app()
+        argv = sys.argv[1:]
+        if "replace" in argv:
+            argv = replace_cmd.expand_pair_options(argv)
+        app(args=argv, prog_name="parity")
     except ParityError as exc:
         if debug:
             traceback.print_exc()

@@ -1,0 +1,315 @@
+"""`parity replace`: search-replace that never breaks serialized data.
+
+Two places to work on: a mysqldump file (``--sql-file``, streamed, any size) or a live
+database (``--env``, in place, chunked transactions, refused on a protected environment).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from parity.cli.context import settings_from
+from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.progress import rows_progress
+from parity.errors import InputError
+from parity.replace.database import ReplaceResult, TablePlan, replace_in_database
+from parity.rewrite import Rewriter, RewriteReport
+from parity.rewrite.sqldump import rewrite_sql_stream
+
+__all__ = ["expand_pair_options", "replace"]
+
+
+class _CountingReader:
+    """Wraps a binary file and reports bytes read to a progress bar."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress, task: TaskID) -> None:
+        self._raw = raw
+        self._progress = progress
+        self._task = task
+
+    def __iter__(self) -> _CountingReader:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self._raw.readline()
+        if not line:
+            raise StopIteration
+        self._progress.advance(self._task, len(line))
+        return line
+
+
+def expand_pair_options(argv: list[str]) -> list[str]:
+    """Turn ``--pair OLD NEW`` into plain positional pairs (click has no repeatable
+    two-value option), so ``replace a b --pair c d`` reads as ``replace a b c d``."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--pair":
+            if i + 2 >= len(argv):
+                raise InputError("--pair needs two values: --pair OLD NEW")
+            out += argv[i + 1 : i + 3]
+            i += 3
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+def replace(
+    ctx: typer.Context,
+    texts: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="OLD NEW [--pair OLD NEW ...]",
+            help="Text to search for and what to put in its place; more pairs with"
+            " --pair OLD NEW (all replaced in one pass, the longest match wins).",
+        ),
+    ],
+    sql_file: Annotated[
+        Path | None,
+        typer.Option("--sql-file", help="Rewrite inside this mysqldump file.", dir_okay=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where the rewritten dump goes (default: stdout).", dir_okay=False
+        ),
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Rewrite this environment's database in place.")
+    ] = None,
+    tables: Annotated[
+        list[str] | None, typer.Option("--tables", help="Only these tables (shell patterns).")
+    ] = None,
+    skip_tables: Annotated[
+        list[str] | None, typer.Option("--skip-tables", help="Leave these tables alone.")
+    ] = None,
+    skip_columns: Annotated[
+        list[str] | None,
+        typer.Option("--skip-columns", help="Leave these columns alone (col or table.col)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="Fix wrong lengths of malformed serialized values first."),
+    ] = False,
+    base64: Annotated[
+        bool, typer.Option("--base64", help="Also rewrite inside base64 of serialized data.")
+    ] = False,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="Rows per transaction (--env).")
+    ] = 1000,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Replace OLD with NEW everywhere it is stored: plain text, PHP-serialized values
+    (lengths fixed), JSON, block attributes and URL-encoded forms.
+
+    Exit 0 when done (or, with --dry-run, whatever was found), 2 when it could not run.
+    """
+    if len(texts) % 2:
+        raise InputError(
+            f"{texts[-1]!r} has no replacement", hint="give pairs: OLD NEW [--pair OLD NEW ...]"
+        )
+    pairs = list(zip(texts[::2], texts[1::2], strict=True))
+    if (sql_file is None) == (env is None):
+        raise InputError("give exactly one of --sql-file FILE or --env NAME")
+    if sql_file is not None:
+        if tables or skip_tables or skip_columns:
+            raise InputError("--tables, --skip-tables and --skip-columns go with --env")
+        _replace_sql_file(pairs, sql_file, out, dry_run, repair, base64, format)
+        return
+    if out is not None:
+        raise InputError("--out goes with --sql-file; --env rewrites in place")
+    assert env is not None
+    settings = settings_from(ctx)
+    environment = settings.environment(env)
+    result = _replace_env(
+        environment_name=env,
+        run=lambda progress, on_plan: replace_in_database(
+            environment,
+            pairs,
+            tables=tables or (),
+            skip_tables=skip_tables or (),
+            skip_columns=skip_columns or (),
+            dry_run=dry_run,
+            chunk_size=chunk_size,
+            repair=repair,
+            base64=base64,
+            progress=progress,
+            on_plan=on_plan,
+        ),
+        quiet=format is OutputFormat.json,
+    )
+    if format is OutputFormat.json:
+        print_json(result.as_dict())
+    else:
+        _print_env_result(result)
+
+
+def _replace_sql_file(
+    pairs: list[tuple[str, str]],
+    sql_file: Path,
+    out: Path | None,
+    dry_run: bool,
+    repair: bool,
+    base64: bool,
+    format: OutputFormat,
+) -> None:
+    if not sql_file.is_file():
+        raise InputError(f"{sql_file}: no such file")
+    if out is not None and out.resolve() == sql_file.resolve():
+        raise InputError("--out must differ from --sql-file (the input is read while written)")
+    rewriter = Rewriter(pairs, repair=repair, base64=base64)
+    size = sql_file.stat().st_size
+    to_stdout = out is None and not dry_run
+    with (
+        sql_file.open("rb") as src,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=format is OutputFormat.json or not err_console.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task(sql_file.name, total=size)
+        reader: Any = _CountingReader(src, progress, task)
+        if dry_run:
+            stats = rewrite_sql_stream(reader, None, rewriter)
+        elif to_stdout:
+            stats = rewrite_sql_stream(reader, sys.stdout.buffer, rewriter)
+            sys.stdout.buffer.flush()
+        else:
+            assert out is not None
+            # Write beside the target, then rename: a failure never leaves half a file.
+            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.resolve().parent)
+            try:
+                with os.fdopen(fd, "wb") as dst:
+                    stats = rewrite_sql_stream(reader, dst, rewriter)
+                os.replace(tmp, out)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    summary = {
+        "sql_file": str(sql_file),
+        "out": None if dry_run else (str(out) if out else "-"),
+        "dry_run": dry_run,
+        **stats.to_dict(),
+        **_report_dict(rewriter.report),
+    }
+    if format is OutputFormat.json:
+        if to_stdout:
+            err_console.print_json(data=summary)
+        else:
+            print_json(summary)
+        return
+    target = err_console if to_stdout else console
+    verb = "would rewrite" if dry_run else "rewrote"
+    target.print(
+        f"{verb} {rewriter.report.occurrences} occurrences in {stats.literals_changed}"
+        f" values ({stats.lines} lines, {stats.bytes_in:,} bytes read)"
+    )
+    _print_report(rewriter.report, target)
+
+
+def _report_dict(report: RewriteReport) -> dict[str, Any]:
+    return {
+        "occurrences": report.occurrences,
+        "by_pair": [
+            {"search": s, "replace": r, "occurrences": n} for (s, r), n in report.by_pair.items()
+        ],
+        "by_encoding": report.by_encoding,
+        "malformed": report.malformed_count,
+        "malformed_examples": [m.to_dict() for m in report.malformed],
+        "not_rewritten": dict(report.skipped_by_reason),
+    }
+
+
+def _print_report(report: RewriteReport, target: Any) -> None:
+    if report.by_encoding:
+        enc = ", ".join(f"{k} {v}" for k, v in sorted(report.by_encoding.items()))
+        target.print(f"  by encoding: {enc}")
+    if report.malformed_count:
+        target.print(
+            f"  [yellow]{report.malformed_count} malformed serialized values left as they"
+            " were[/] (use --repair to fix their lengths first)"
+        )
+        for item in report.malformed[:5]:
+            target.print(f"    {item.where or '?'}: {item.reason}", markup=False)
+    for reason, count in report.skipped_by_reason.items():
+        target.print(f"  not rewritten: {count} occurrences: {reason}", markup=False)
+
+
+def _replace_env(*, environment_name: str, run: Any, quiet: bool) -> ReplaceResult:
+    with rows_progress(err_console, disable=quiet) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def on_plan(plans: list[TablePlan]) -> None:
+            for plan in plans:
+                if plan.columns:
+                    tasks[plan.table] = progress.add_task(
+                        plan.table, total=max(plan.estimated_rows, 1)
+                    )
+
+        def on_rows(table: str, rows: int) -> None:
+            progress.advance(tasks[table], rows)
+
+        result: ReplaceResult = run(on_rows, on_plan)
+    return result
+
+
+def _print_env_result(result: ReplaceResult) -> None:
+    table = Table(
+        title=f"replace on {result.environment}"
+        + (" (dry run: nothing written)" if result.dry_run else "")
+    )
+    for column in (
+        "table.column",
+        "values",
+        "occurrences",
+        "by encoding",
+        "malformed",
+        "not rewritten",
+    ):
+        table.add_column(column)
+    for col in result.columns:
+        r = col.report
+        if not r.occurrences and not r.malformed_count and not r.skipped_count:
+            continue
+        table.add_row(
+            f"{col.table}.{col.column}",
+            str(r.values_changed),
+            str(r.occurrences),
+            ", ".join(f"{k} {v}" for k, v in sorted(r.by_encoding.items())),
+            str(r.malformed_count),
+            "; ".join(f"{n} {why}" for why, n in r.skipped_by_reason.items()),
+        )
+    console.print(table)
+    keyless = [t.table for t in result.tables if t.keyless and t.columns]
+    if keyless:
+        console.print(f"no primary key, rows matched by full row: {', '.join(keyless)}")
+    verb = "would rewrite" if result.dry_run else "rewrote"
+    console.print(
+        f"{verb} {result.occurrences} occurrences; {result.rows_read:,} rows read,"
+        f" {result.rows_written:,} rows written"
+    )

@@ -1,0 +1,247 @@
+"""`parity sandbox up | down | status`: the local WordPress pair for demos and tests.
+
+Each command builds a ``Sandbox`` and calls one method; errors are ``ParityError``s that
+the main command turns into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.sandbox import DEFAULT_STATE_DIR, Sandbox, SandboxPorts, SandboxStatus
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="A real local WordPress pair (production + staging) on 127.0.0.1, for demos and tests."
+    "\n\nMariaDB, PHP-FPM + nginx serving Debian's WordPress, and Varnish in front of each"
+    " site, all kept in one state directory (default .parity/sandbox). `up` writes a"
+    " parity.toml there that every parity command finds when run from this directory.",
+    no_args_is_help=True,
+)
+
+StateDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--state-dir",
+        help="Where the sandbox keeps its data, configs, logs and parity.toml.",
+        file_okay=False,
+    ),
+]
+
+
+def _port_option(flag: str, help_text: str) -> Any:
+    return typer.Option(flag, help=help_text, min=1, max=65535, rich_help_panel="Ports")
+
+
+@app.command("up")
+def up(
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install",
+            help="If Debian packages are missing, run apt-get update and apt-get install"
+            " (as root) first.",
+        ),
+    ] = False,
+    vcl: Annotated[
+        Path | None,
+        typer.Option(
+            "--vcl",
+            help="Run production's Varnish on this VCL file instead of the built-in WordPress"
+            " VCL (its backend must be 127.0.0.1:<production nginx port>). Without --vcl,"
+            " the built-in VCL is (re)loaded.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    port_offset: Annotated[
+        int | None,
+        typer.Option(
+            "--port-offset",
+            help="Add this to every default port (100 gives 3506, 8501/8502, 8181/8182,"
+            " 6191/6192), to run a second sandbox beside the first.",
+            rich_help_panel="Ports",
+        ),
+    ] = None,
+    mariadb_port: Annotated[
+        int | None, _port_option("--mariadb-port", "MariaDB's TCP port [default: 3406].")
+    ] = None,
+    production_port: Annotated[
+        int | None,
+        _port_option("--production-port", "Production's URL port (Varnish) [default: 8081]."),
+    ] = None,
+    staging_port: Annotated[
+        int | None,
+        _port_option("--staging-port", "Staging's URL port (Varnish) [default: 8082]."),
+    ] = None,
+    production_nginx_port: Annotated[
+        int | None,
+        _port_option("--production-nginx-port", "Production's nginx backend [default: 8401]."),
+    ] = None,
+    staging_nginx_port: Annotated[
+        int | None,
+        _port_option("--staging-nginx-port", "Staging's nginx backend [default: 8402]."),
+    ] = None,
+    production_admin_port: Annotated[
+        int | None,
+        _port_option("--production-admin-port", "Production's varnishadm port [default: 6091]."),
+    ] = None,
+    staging_admin_port: Annotated[
+        int | None,
+        _port_option("--staging-admin-port", "Staging's varnishadm port [default: 6092]."),
+    ] = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Start the sandbox and install WordPress where needed (safe to run again).
+
+    What already runs is left alone; what does not is started, in parallel. Ports are
+    remembered in the state directory: later `up`, `status` and `down` reuse them.
+    Passwords are generated once and written only to the state directory's parity.toml
+    and sandbox.json (mode 0600); they are never printed.
+    """
+    overrides = {
+        "mariadb": mariadb_port,
+        "production_varnish": production_port,
+        "staging_varnish": staging_port,
+        "production_nginx": production_nginx_port,
+        "staging_nginx": staging_nginx_port,
+        "production_varnish_admin": production_admin_port,
+        "staging_varnish_admin": staging_admin_port,
+    }
+    ports: SandboxPorts | None = None
+    if port_offset is not None or any(v is not None for v in overrides.values()):
+        base = (
+            SandboxPorts.with_offset(port_offset)
+            if port_offset is not None
+            else Sandbox(state_dir).ports
+        )
+        ports = base.with_overrides(**overrides)
+    sandbox = Sandbox(state_dir, ports)
+    status = sandbox.up(install=install, vcl=vcl)
+    if format is OutputFormat.json:
+        print_json(_json(sandbox, status))
+        return
+    _print_status(status)
+    _print_usage(sandbox)
+
+
+@app.command("status")
+def status(
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show each process (PID, listening) and each site (URL, answers).
+
+    Exit code 0 when everything runs and both sites answer, 1 otherwise.
+    """
+    sandbox = Sandbox(state_dir)
+    result = sandbox.status()
+    if format is OutputFormat.json:
+        print_json(_json(sandbox, result))
+    else:
+        _print_status(result)
+        if not result.running:
+            command = f"parity sandbox up{_state_dir_flag(sandbox)}"
+            console.print(f"Not everything runs: start it with `{command}`.", soft_wrap=True)
+    raise typer.Exit(0 if result.running else 1)
+
+
+@app.command("down")
+def down(
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    purge: Annotated[
+        bool,
+        typer.Option(
+            "--purge",
+            help="Also delete the state directory (databases, passwords, parity.toml) and"
+            " the sandbox's /etc/wordpress/config-parity-*.php files.",
+        ),
+    ] = False,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Stop the sandbox's processes by PID; --purge also deletes its state.
+
+    Only the processes this state directory started are stopped (found by their pid
+    files); the command returns once they are gone and their ports are free.
+    """
+    sandbox = Sandbox(state_dir)
+    sandbox.down(purge=purge)
+    if format is OutputFormat.json:
+        print_json({"state_dir": str(sandbox.state_dir), "stopped": True, "purged": purge})
+        return
+    what = "stopped and removed" if purge else "stopped"
+    console.print(f"Sandbox in {sandbox.state_dir} {what}.")
+
+
+def _json(sandbox: Sandbox, status: SandboxStatus) -> dict[str, object]:
+    data = status.to_dict()
+    data["admin_user"] = sandbox.admin_user
+    data["ports"] = sandbox.ports.as_dict()
+    return data
+
+
+def _print_status(status: SandboxStatus) -> None:
+    processes = Table(title="Processes", title_justify="left")
+    for column in ("process", "pid", "running", "listens on", "listening"):
+        processes.add_column(column)
+    for process in status.processes:
+        endpoints = [f"127.0.0.1:{port}" for port in process.ports]
+        endpoints += [Path(path).name for path in process.sockets]
+        processes.add_row(
+            process.name,
+            str(process.pid or "-"),
+            _yes_no(process.running),
+            ", ".join(endpoints),
+            _yes_no(process.listening),
+        )
+    sites = Table(title="Sites", title_justify="left")
+    for column in ("site", "url", "answers", "database", "wp-content"):
+        sites.add_column(column, overflow="fold")
+    for site in status.sites:
+        answer = _yes_no(site.answers) + ("" if site.answers else f" ({site.detail})")
+        sites.add_row(site.name, site.url, answer, site.database, site.wp_content_dir)
+    console.print(processes)
+    console.print(sites)
+
+
+def _print_usage(sandbox: Sandbox) -> None:
+    config = sandbox.config_path
+    console.print(
+        f"WordPress admin: user [bold]{sandbox.admin_user}[/bold] on {sandbox.production_url}"
+        f"/wp-admin/ and {sandbox.staging_url}/wp-admin/; the password is in {config}"
+        " (login.password), never printed.",
+        soft_wrap=True,
+    )
+    if _is_default_config(config):
+        how = "Run parity commands from this directory and they use it, e.g. `parity doctor`."
+    else:
+        how = f"Use it with `parity --config {config} doctor` or `export PARITY_CONFIG={config}`."
+    console.print(f"Configuration: {config}\n{how}", soft_wrap=True)
+    console.print(f"Stop it with `parity sandbox down{_state_dir_flag(sandbox)}`.", soft_wrap=True)
+
+
+def _is_default_config(config: Path) -> bool:
+    # The config loader looks for $PARITY_CONFIG, ./parity.toml, then this file.
+    return (
+        config == (DEFAULT_STATE_DIR / "parity.toml").resolve()
+        and not Path("parity.toml").exists()
+        and "PARITY_CONFIG" not in os.environ
+    )
+
+
+def _state_dir_flag(sandbox: Sandbox) -> str:
+    if sandbox.state_dir == DEFAULT_STATE_DIR.resolve():
+        return ""
+    return f" --state-dir {sandbox.state_dir}"
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "[red]no[/red]"

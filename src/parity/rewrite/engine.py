@@ -1,0 +1,350 @@
+"""The rewriter: decide what a value is, rewrite inside it, keep every other byte.
+
+A value is read as, in this order: PHP-serialized (its string tokens are rewritten and
+their lengths fixed), JSON (its string literals are rewritten), base64 of serialized data
+(only if asked), or plain text. A string found inside any of those is read the same way,
+so serialized data inside a serialized string, JSON inside a serialized string and
+serialized data inside a JSON string are all rewritten with correct lengths.
+
+Nesting is handled by a trampoline: each reader is a generator that yields the inner
+strings it needs rewritten and receives the results, so no Python recursion is used,
+whatever the depth.
+"""
+
+from __future__ import annotations
+
+import base64 as b64
+import json
+import re
+from collections import Counter
+from collections.abc import Generator, Iterable, Sequence
+from typing import NamedTuple
+
+from parity.rewrite import serialized
+from parity.rewrite.encodings import ENCODINGS
+from parity.rewrite.matcher import Matcher
+from parity.rewrite.pairs import validate_pairs
+from parity.rewrite.report import DEFAULT_CAP, RewriteReport
+from parity.rewrite.report import Malformed as MalformedEntry
+
+__all__ = ["Rewriter", "rewrite"]
+
+
+class _Request(NamedTuple):
+    data: bytes
+    payload: bool  # the content of a C: token: several values may follow each other
+    layer: str  # "" or "base64/" for values found inside base64
+
+
+_Reader = Generator[_Request, bytes, bytes]
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_BLOCK_ESCAPES = re.compile(rb"\\u00(?:26|3[ce]|22|2d)")
+_SERIALIZED_INSIDE = re.compile(rb'[sSaOC]:\d+:["{]')
+_WHITESPACE = b" \t\n\r"
+_SKIP_REASONS = {
+    serialized.PROPERTY: "object property name",
+    serialized.CLASS_NAME: "class name",
+    serialized.ENUM: "enum name",
+    serialized.ESCAPED: "S: escaped string",
+}
+
+
+def _looks_json(data: bytes) -> bool:
+    stripped = data.strip(_WHITESPACE)
+    return len(stripped) >= 2 and (
+        (stripped[0] == 0x7B and stripped[-1] == 0x7D)  # { }
+        or (stripped[0] == 0x5B and stripped[-1] == 0x5D)  # [ ]
+    )
+
+
+def _json_literal(text: str, like: bytes) -> bytes:
+    """``text`` as the inside of a JSON string literal, escaped in the style of ``like``.
+
+    The style is read from the original literal: ``\\uXXXX`` for non-ASCII unless it held
+    raw UTF-8, ``\\/`` if it escaped slashes, block-attribute escapes if it used them.
+    """
+    unicode = _NON_ASCII.search(like) is None
+    body = json.dumps(text, ensure_ascii=unicode)[1:-1]
+    if b"\\/" in like:
+        body = body.replace("/", "\\/")
+    if _BLOCK_ESCAPES.search(like):
+        body = body.replace("--", "\\u002d\\u002d").replace("<", "\\u003c")
+        body = body.replace(">", "\\u003e").replace("&", "\\u0026").replace('\\"', "\\u0022")
+    return body.encode()
+
+
+class _Pass:
+    """The readers for one value, sharing its report and labels."""
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        report: RewriteReport,
+        where: str | None,
+        *,
+        repair: bool,
+        base64: bool,
+    ) -> None:
+        self.matcher = matcher
+        self.report = report
+        self.where = where
+        self.repair = repair
+        self.base64 = base64
+
+    def run(self, data: bytes) -> bytes:
+        """Drive the readers without recursion: a stack of suspended generators."""
+        stack: list[_Reader] = []
+        pending: _Reader | None = self.value(data, payload=False, layer="")
+        answer = b""
+        while True:
+            try:
+                if pending is not None:
+                    stack.append(pending)
+                    pending = None
+                    request = next(stack[-1])
+                else:
+                    request = stack[-1].send(answer)
+            except StopIteration as done:
+                stack.pop()
+                result: bytes = done.value
+                if not stack:
+                    return result
+                answer = result
+                continue
+            pending = self.value(request.data, payload=request.payload, layer=request.layer)
+
+    def value(self, data: bytes, *, payload: bool, layer: str) -> _Reader:
+        """Read ``data`` as whatever it is and return it rewritten."""
+        span = serialized.looks_serialized(data)
+        if span is not None:
+            try:
+                sites = serialized.parse(data, *span)
+            except serialized.Malformed as error:
+                if not payload:
+                    return (yield from self.read_malformed(data, span, error, layer))
+            else:
+                return (yield from self.read_serialized(data, sites, layer))
+        if payload:
+            try:
+                sites = serialized.parse_sequence(data)
+            except serialized.Malformed:
+                if _SERIALIZED_INSIDE.search(data):
+                    self.skip("C: payload in an unknown format", data)
+                    return data
+            else:
+                return (yield from self.read_serialized(data, sites, layer))
+        if _looks_json(data):
+            try:
+                json.loads(data)
+            except ValueError:
+                pass
+            else:
+                return (yield from self.read_json(data, layer))
+        if self.base64 and len(data) >= 8 and _BASE64.fullmatch(data):
+            decoded = b64.b64decode(data)
+            inner = serialized.looks_serialized(decoded)
+            if inner is not None:
+                try:
+                    sites = serialized.parse(decoded, *inner)
+                except serialized.Malformed:
+                    pass
+                else:
+                    new = yield from self.read_serialized(decoded, sites, layer + "base64/")
+                    return data if new is decoded else b64.b64encode(new)
+        return self.read_text(data, in_json=False, layer=layer)
+
+    def read_serialized(self, data: bytes, sites: list[serialized.Site], layer: str) -> _Reader:
+        """Rewrite the string tokens that hold an anchor; fix their lengths."""
+        spans = self.matcher.anchor_spans(data)
+        replacements: list[tuple[serialized.Site, bytes]] = []
+        for site in serialized.sites_touching(sites, spans):
+            content = data[site.start : site.end]
+            if site.kind in serialized.REWRITABLE:
+                new = yield _Request(content, site.kind == serialized.PAYLOAD, layer)
+                if new is not content and new != content:
+                    replacements.append((site, new))
+            else:
+                self.skip(_SKIP_REASONS[site.kind], content)
+        if not replacements:
+            return data
+        return serialized.splice(data, replacements)
+
+    def read_json(self, data: bytes, layer: str) -> _Reader:
+        """Rewrite inside the string literals of a JSON document."""
+        spans = self.matcher.anchor_spans(data)
+        out: list[bytes] = []
+        last = 0
+        index = 0
+        for match in _JSON_STRING.finditer(data):
+            start, end = match.start() + 1, match.end() - 1
+            hit = False
+            while index < len(spans) and spans[index][0] < end:
+                if spans[index][0] >= start and spans[index][1] <= end:
+                    hit = True
+                index += 1
+            if not hit:
+                if index == len(spans):
+                    break
+                continue
+            inner = data[start:end]
+            new = yield from self.read_json_string(inner, layer)
+            if new is not inner:
+                out.append(data[last:start])
+                out.append(new)
+                last = end
+        if not out:
+            return data
+        out.append(data[last:])
+        return b"".join(out)
+
+    def read_json_string(self, inner: bytes, layer: str) -> _Reader:
+        """Rewrite the inside of one JSON string literal, escaped as it was."""
+        if b"\\" not in inner and not (b":" in inner and (b"{" in inner or b";" in inner)):
+            # Nothing escaped: the needles' raw and escaped forms match the bytes exactly.
+            return self.read_text(inner, in_json=True, layer=layer)
+        # Escapes: decode first, so that a needle never matches half an escape sequence
+        # (a search "ac" inside "\u20ac"), then write back in the literal's own style.
+        try:
+            decoded = json.loads(b'"' + inner + b'"').encode()
+        except (ValueError, UnicodeEncodeError):
+            self.skip("JSON string that does not decode to UTF-8", inner)
+            return inner
+        if serialized.looks_serialized(decoded) is not None or _looks_json(decoded):
+            new = yield _Request(decoded, False, layer)
+        else:
+            counts: Counter[tuple[int, str]] = Counter()
+            new = self.matcher.replace(decoded, counts, in_json=False)
+            for (pair, _name), number in counts.items():
+                self.report.by_pair_encoding[(pair, layer + "json")] += number
+        if new is decoded or new == decoded:
+            return inner
+        try:
+            return _json_literal(new.decode(), inner)
+        except UnicodeDecodeError:
+            self.skip("invalid UTF-8 inside a JSON string", inner)
+            return inner
+
+    def read_text(self, data: bytes, *, in_json: bool, layer: str) -> bytes:
+        """Plain text: replace every form of every pair in one pass."""
+        counts: Counter[tuple[int, str]] = Counter()
+        new = self.matcher.replace(data, counts, in_json=in_json)
+        if layer:
+            counts = Counter({(pair, layer + name): n for (pair, name), n in counts.items()})
+        self.report.by_pair_encoding.update(counts)
+        return new
+
+    def read_malformed(
+        self, data: bytes, span: tuple[int, int], error: serialized.Malformed, layer: str
+    ) -> _Reader:
+        """Leave a broken serialized value as it is, or repair it first if asked."""
+        size = len(data)
+        if self.repair:
+            try:
+                fixed = serialized.repair(data, *span)
+                fixed_span = serialized.looks_serialized(fixed)
+                if fixed_span is None:
+                    raise serialized.Malformed("repair gave an unreadable value", 0)
+                sites = serialized.parse(fixed, *fixed_span)
+            except serialized.Malformed:
+                pass
+            else:
+                entry = MalformedEntry(error.reason, error.offset, size, self.where, True)
+                self.report.add_malformed(entry)
+                return (yield from self.read_serialized(fixed, sites, layer))
+        self.report.add_malformed(MalformedEntry(error.reason, error.offset, size, self.where))
+        self.skip("malformed serialized value", data)
+        return data
+
+    def skip(self, reason: str, data: bytes) -> None:
+        """Count occurrences in ``data`` that are deliberately left as they are."""
+        self.report.add_skipped(reason, self.matcher.count(data), self.where)
+
+
+class Rewriter:
+    """Search-replace that is safe inside PHP-serialized data, JSON and nested encodings.
+
+    Build it once per set of pairs (the needles of every encoding are compiled here),
+    then call :meth:`rewrite` on each stored value. ``report`` keeps running totals.
+
+    >>> rw = Rewriter([("https://example.com", "https://staging.example.com")])
+    >>> rw.rewrite(b'a:1:{s:3:"url";s:19:"https://example.com";}')
+    b'a:1:{s:3:"url";s:27:"https://staging.example.com";}'
+    >>> rw.report.occurrences
+    1
+
+    ``encodings`` chooses among ``raw``, ``json``, ``block`` and ``url`` (all by default);
+    ``repair`` recomputes the string lengths of malformed serialized values before
+    rewriting them; ``base64`` also rewrites inside base64 of serialized data.
+    """
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        encodings: Iterable[str] = ENCODINGS,
+        repair: bool = False,
+        base64: bool = False,
+        cap: int = DEFAULT_CAP,
+    ) -> None:
+        self.pairs = validate_pairs(pairs)
+        self.encodings = tuple(encodings)
+        self.repair = repair
+        self.base64 = base64
+        self.cap = cap
+        raw = [(search.encode(), replace.encode()) for search, replace in self.pairs]
+        self.matcher = Matcher(raw, self.encodings, base64=base64)
+        self._anchors = self.matcher.anchors
+        self.report = RewriteReport(self.pairs, cap=cap)
+
+    def rewrite(self, value: bytes, *, where: str | None = None) -> bytes:
+        """``value`` with every occurrence replaced; the same object if none was found.
+
+        ``where`` labels malformed values and skipped occurrences in the report (for
+        example ``"wp_options.option_value option_id=12"``).
+        """
+        report = self.report
+        report.values_seen += 1
+        for anchor in self._anchors:
+            if anchor in value:
+                break
+        else:
+            return value
+        report.values_scanned += 1
+        result = _Pass(self.matcher, report, where, repair=self.repair, base64=self.base64).run(
+            bytes(value)
+        )
+        if result is value or result == value:
+            return value
+        report.values_changed += 1
+        return result
+
+    def count(self, value: bytes, *, where: str | None = None) -> RewriteReport:
+        """A dry run on one value: what :meth:`rewrite` would do, as a fresh report.
+
+        The running ``report`` is not touched; merge the result into any report with
+        :meth:`RewriteReport.merge`.
+        """
+        report = RewriteReport(self.pairs, cap=self.cap)
+        report.values_seen = 1
+        if not self.matcher.has_anchor(value):
+            return report
+        report.values_scanned = 1
+        passes = _Pass(self.matcher, report, where, repair=self.repair, base64=self.base64)
+        result = passes.run(bytes(value))
+        if result != value:
+            report.values_changed = 1
+        return report
+
+
+def rewrite(value: bytes, pairs: Sequence[tuple[str, str]]) -> bytes:
+    """``value`` with every pair replaced, in every encoding, lengths fixed.
+
+    A convenience for one value; build a :class:`Rewriter` to rewrite many.
+
+    >>> rewrite(b's:11:"example.com";', [("example.com", "example.org")])
+    b's:11:"example.org";'
+    """
+    return Rewriter(pairs).rewrite(value)

@@ -1,0 +1,163 @@
+"""Find and replace every form of several pairs in one left-to-right pass.
+
+At each position the longest needle wins, and the scan resumes after the replaced bytes,
+so a replacement is never matched again: ``example.com -> staging.example.com`` applied
+to ``staging.example.com`` gives ``staging.staging.example.com`` once, never a loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from parity.rewrite.encodings import ENCODINGS, anchor_of, forms_of
+
+__all__ = ["Hit", "Matcher"]
+
+# Anchors shorter than this select too much to be useful for the fast path; the needles
+# themselves are scanned for instead.
+_MIN_ANCHOR = 4
+_ESCAPABLE = re.compile(rb'[\\"\x00-\x1f]')
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What one needle stands for: which pair, in which encoding, written back how."""
+
+    pair: int
+    encoding: str
+    replace: bytes
+    replace_in_json: bytes
+
+
+def _base64_anchors(anchor: bytes) -> list[bytes]:
+    """The base64 text that ``anchor`` produces at each of the three byte alignments."""
+    import base64
+
+    found: list[bytes] = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + anchor)
+        first = -(-8 * shift // 6)  # the first base64 digit made only of anchor bits
+        last = (8 * (shift + len(anchor))) // 6  # one past the last such digit
+        if last - first >= 3:
+            found.append(encoded[first:last])
+    return found
+
+
+def _anchors_of(search: bytes, forms: list[bytes]) -> set[bytes]:
+    """Substrings of which at least one is in every occurrence of ``search``, in any form.
+
+    Best is a run of ``search`` that reads the same in every form and nesting. Without
+    one, each form contributes its own longest such run (``ud83d`` of ``\\ud83d``, which
+    survives JSON inside JSON), or the whole form if that run is too short.
+    """
+    anchor = anchor_of(search)
+    if len(anchor) >= min(_MIN_ANCHOR, len(search)):
+        return {anchor}
+    found: set[bytes] = set()
+    for form in forms:
+        run = anchor_of(form)
+        if len(run) < min(_MIN_ANCHOR, len(form)):
+            # JSON inside JSON doubles backslashes and escapes quotes: only the pieces
+            # between them are certain to be there as they are.
+            pieces = _ESCAPABLE.split(form)
+            run = max(pieces, key=len) or form
+        found.add(run)
+    return found
+
+
+def _minimal(anchors: set[bytes]) -> tuple[bytes, ...]:
+    """Drop anchors that contain another: finding the shorter one is enough."""
+    ordered = sorted(anchors, key=len)
+    kept: list[bytes] = []
+    for anchor in ordered:
+        if not any(small in anchor for small in kept):
+            kept.append(anchor)
+    return tuple(kept)
+
+
+class Matcher:
+    """All forms of all pairs, compiled once, with the anchors that gate the fast path."""
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[bytes, bytes]],
+        encodings: Sequence[str] = ENCODINGS,
+        *,
+        base64: bool = False,
+    ) -> None:
+        self.table: dict[bytes, Hit] = {}
+        text_anchors: set[bytes] = set()
+        for index, (search, replace) in enumerate(pairs):
+            forms = forms_of(search.decode(), replace.decode(), tuple(encodings))
+            for form in forms:
+                if form.search not in self.table:
+                    self.table[form.search] = Hit(
+                        index, form.encoding, form.replace, form.replace_in_json
+                    )
+            text_anchors.update(_anchors_of(search, [form.search for form in forms]))
+        self.needles: tuple[bytes, ...] = tuple(sorted(self.table, key=len, reverse=True))
+        self.anchors: tuple[bytes, ...] = _minimal(text_anchors)
+        if base64:
+            extra = {b64 for anchor in text_anchors for b64 in _base64_anchors(anchor)}
+            self.base64_anchors: tuple[bytes, ...] = _minimal(extra)
+            self.anchors = _minimal(set(self.anchors) | extra)
+        else:
+            self.base64_anchors = ()
+        self._pattern = re.compile(b"|".join(re.escape(needle) for needle in self.needles))
+        self._replace_text = {n: hit.replace for n, hit in self.table.items()}
+        self._replace_json = {n: hit.replace_in_json for n, hit in self.table.items()}
+
+    def has_anchor(self, data: bytes) -> bool:
+        """True if ``data`` may hold an occurrence in some encoding (a memory scan)."""
+        return any(anchor in data for anchor in self.anchors)
+
+    def anchor_spans(
+        self, data: bytes, start: int = 0, end: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Sorted (start, end) offsets of every anchor occurrence in ``data``."""
+        limit = len(data) if end is None else end
+        spans: list[tuple[int, int]] = []
+        for anchor in self.anchors:
+            size = len(anchor)
+            pos = data.find(anchor, start, limit)
+            while pos != -1:
+                spans.append((pos, pos + size))
+                pos = data.find(anchor, pos + 1, limit)
+        spans.sort()
+        return spans
+
+    def count(self, data: bytes) -> int:
+        """How many occurrences (any pair, any form) ``data`` holds."""
+        return sum(1 for _ in self._pattern.finditer(data))
+
+    def replace(self, data: bytes, counts: Counter[tuple[int, str]], *, in_json: bool) -> bytes:
+        """``data`` with every occurrence replaced; ``data`` itself if none was found.
+
+        ``counts`` gets one more per occurrence, keyed by (pair index, encoding).
+        ``in_json`` says ``data`` is the inside of a JSON string literal, where a raw
+        replacement must be JSON-escaped.
+        """
+        present = [needle for needle in self.needles if needle in data]
+        if not present:
+            return data
+        table = self._replace_json if in_json else self._replace_text
+        if len(present) == 1:
+            needle = present[0]
+            hit = self.table[needle]
+            counts[(hit.pair, hit.encoding)] += data.count(needle)
+            return data.replace(needle, table[needle])
+        found: Counter[bytes] = Counter()
+
+        def substitute(match: re.Match[bytes]) -> bytes:
+            needle = match.group()
+            found[needle] += 1
+            return table[needle]
+
+        result = self._pattern.sub(substitute, data)
+        for needle, number in found.items():
+            hit = self.table[needle]
+            counts[(hit.pair, hit.encoding)] += number
+        return result

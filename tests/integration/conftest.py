@@ -1,0 +1,65 @@
+"""Integration fixtures: one real sandbox per test session, on ports of its own.
+
+The test sandbox uses every default port plus 100 (MariaDB 3506, nginx 8501/8502,
+Varnish 8181/8182, varnishadm 6191/6192), so a demo sandbox on the defaults can run at
+the same time. When those ports are busy (another test session on this machine), it moves
+on by 1000 (4506, 9501/9502, ...); ``PARITY_TEST_PORT_OFFSET`` fixes the offset instead.
+Tests that start extra sandboxes use the offset plus 50 and 70. If the sandbox cannot
+start, the fixture raises: tests that need it fail, they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parity.sandbox import Sandbox, SandboxPorts
+from parity.sandbox.processes import port_is_free
+
+
+def _pick_port_offset() -> int:
+    fixed = os.environ.get("PARITY_TEST_PORT_OFFSET")
+    if fixed:
+        return int(fixed)
+    for offset in (100, 1100, 2100, 3100):
+        ports = {
+            port
+            for extra in (0, 50, 70)
+            for port in SandboxPorts.with_offset(offset + extra).as_dict().values()
+        }
+        if all(port_is_free(port) for port in ports):
+            return offset
+    return 100  # all busy: the fixture's error will name the port
+
+
+@pytest.fixture(scope="session")
+def sandbox_port_offset() -> int:
+    """The session sandbox's port offset; other sandboxes in tests add to it."""
+    return _pick_port_offset()
+
+
+@pytest.fixture(scope="session")
+def sandbox(
+    tmp_path_factory: pytest.TempPathFactory, sandbox_port_offset: int
+) -> Iterator[Sandbox]:
+    """A running sandbox in a temporary state dir, stopped and purged after the session."""
+    ports = SandboxPorts.with_offset(sandbox_port_offset)
+    box = Sandbox(tmp_path_factory.mktemp("sandbox"), ports)
+    try:
+        box.up()
+    except BaseException:
+        box.down(purge=True)  # stop whatever did start, then let the error fail the tests
+        raise
+    try:
+        yield box
+    finally:
+        box.down(purge=True)
+
+
+@pytest.fixture(scope="session")
+def parity_config(sandbox: Sandbox) -> Path:
+    """The parity.toml the session's sandbox wrote (production and staging)."""
+    return sandbox.config_path
