@@ -9,11 +9,24 @@ from rich.table import Table
 
 from parity.cli.context import settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, print_json
-from parity.doctor import check_environment
+from parity.doctor import EnvironmentReport, check_environment
 
-__all__ = ["doctor"]
+__all__ = ["doctor", "print_reports"]
 
 _MARK = {"ok": "[green]ok[/]", "fail": "[red]FAIL[/]", "skip": "[dim]skip[/]"}
+
+
+def print_reports(reports: list[EnvironmentReport]) -> None:
+    """The doctor's table: one row per check, grouped by environment."""
+    table = Table(title="parity doctor")
+    for column in ("environment", "check", "result", "detail"):
+        table.add_column(column)
+    for report in reports:
+        label = report.environment + (" (protected)" if report.protected else "")
+        for check in report.checks:
+            table.add_row(label, check.name, _MARK[check.status], check.detail)
+            label = ""
+    console.print(table)
 
 
 def doctor(
@@ -35,14 +48,6 @@ def doctor(
     if format is OutputFormat.json:
         print_json({"ok": ok, "environments": [r.as_dict() for r in reports]})
     else:
-        table = Table(title="parity doctor")
-        for column in ("environment", "check", "result", "detail"):
-            table.add_column(column)
-        for report in reports:
-            label = report.environment + (" (protected)" if report.protected else "")
-            for check in report.checks:
-                table.add_row(label, check.name, _MARK[check.status], check.detail)
-                label = ""
-        console.print(table)
+        print_reports(reports)
     if not ok:
         raise typer.Exit(1)

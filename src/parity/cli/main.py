@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from parity import __version__
-from parity.cli import doctor_cmd, replace_cmd, sandbox_cmd
+from parity.cli import demo_cmd, doctor_cmd, replace_cmd, sandbox_cmd
 from parity.cli.context import CliState, settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
 from parity.errors import InputError, ParityError
@@ -33,6 +33,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
+app.command("demo")(demo_cmd.demo)
 
 
 def _version(value: bool) -> None:
