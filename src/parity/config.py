@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
 )
 
+from parity.cache.rules import CacheSection
 from parity.errors import ConfigError, MissingVariable
 
 __all__ = [
@@ -178,6 +179,7 @@ class Settings(_Strict):
 
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     state: StateSettings = Field(default_factory=StateSettings)
+    cache: CacheSection = Field(default_factory=CacheSection)
     source: Path | None = Field(default=None, exclude=True)
 
     def masked(self) -> dict[str, Any]:

@@ -1,0 +1,172 @@
+"""`parity cache test` and `parity cache render`: the cache rules, checked and rendered offline."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from parity.cache import render_nginx, render_varnish, test_examples
+from parity.cache.defaults import default_ruleset
+from parity.cache.evaluate import RulesReport
+from parity.cache.rules import RuleSet, rules_from_settings, rules_with_file
+from parity.cli.context import CliState, settings_from
+from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.config import CONFIG_SEARCH_PATHS
+from parity.errors import InputError
+
+__all__ = ["app", "ruleset_from_context"]
+
+app = typer.Typer(
+    help="Cache rules as tested data: check them offline, render Varnish VCL or nginx config.",
+    no_args_is_help=True,
+)
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="A cache-rules.toml to use with the default rules (instead of parity.toml's).",
+        dir_okay=False,
+    ),
+]
+
+
+class RenderTarget(StrEnum):
+    """What `parity cache render` writes."""
+
+    varnish = "varnish"
+    nginx = "nginx"
+
+
+def _config_exists(ctx: typer.Context) -> bool:
+    """Whether a parity.toml was asked for or is there to be found."""
+    state = ctx.find_root().obj
+    if isinstance(state, CliState) and state.config is not None:
+        return True
+    if os.environ.get("PARITY_CONFIG"):
+        return True
+    return any(path.is_file() for path in CONFIG_SEARCH_PATHS)
+
+
+def ruleset_from_context(ctx: typer.Context, rules_file: Path | None) -> RuleSet:
+    """The rules a cache command works on.
+
+    ``--rules FILE``: the defaults combined with that file. Otherwise the ``[cache]``
+    table of parity.toml (defaults, its ``rules_file``, its inline rules); and when there
+    is no parity.toml at all, the defaults alone. A parity.toml that exists but is invalid
+    is an error, never silently replaced by the defaults.
+    """
+    if rules_file is not None:
+        return rules_with_file(rules_file)
+    if not _config_exists(ctx):
+        return default_ruleset()
+    # Settings has a `cache: CacheSection` field (the [cache] table of parity.toml).
+    settings = settings_from(ctx)
+    return rules_from_settings(settings)
+
+
+def _print_report(report: RulesReport) -> None:
+    table = Table(title="parity cache test")
+    table.add_column("rule")
+    table.add_column("example", overflow="fold")
+    table.add_column("expected")
+    table.add_column("decided by")
+    table.add_column("result")
+    for result in report.results:
+        decision = result.decision
+        mark = Text("ok", style="green") if result.passed else Text("FAIL", style="bold red")
+        table.add_row(
+            Text(result.rule),
+            Text(result.example.label()),
+            result.example.expect,
+            Text(f"{decision.rule or '(no rule)'}: {decision.action}"),
+            mark,
+        )
+    console.print(table)
+    for result in report.failed:
+        line = Text("FAIL ", style="bold red")
+        line.append(
+            f"rule {result.rule} example {result.index + 1}: {result.example.label()} "
+            f"should {result.example.expect}, but {result.decision.rule or 'no rule'} "
+            f"decides {result.decision.action} ({result.decision.reason})"
+        )
+        console.print(line)
+    for finding in report.findings:
+        style = "bold red" if finding.severity == "error" else "yellow"
+        line = Text(f"{finding.severity} ({finding.kind}): ", style=style)
+        line.append(finding.message)
+        console.print(line)
+    failed, errors = len(report.failed), len(report.errors)
+    warnings = len(report.findings) - errors
+    verdict = "ok" if report.ok else "FAILED"
+    console.print(
+        f"{verdict}: {len(report.results)} examples, {failed} failed; "
+        f"{errors} lint errors, {warnings} warnings; {len(report.ruleset.rules)} rules",
+        markup=False,
+    )
+
+
+@app.command("test")
+def cache_test(
+    ctx: typer.Context,
+    rules: RulesOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Check every rule's examples against the rules, offline, and lint the rules.
+
+    Shows which rule decided each example. Exit 1 when an example fails or lint finds an
+    error (a contradiction, a rule that can never match).
+    """
+    report = test_examples(ruleset_from_context(ctx, rules))
+    if format is OutputFormat.json:
+        print_json(report.as_dict())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("render")
+def cache_render(
+    ctx: typer.Context,
+    target: Annotated[
+        RenderTarget, typer.Argument(help="varnish (VCL 4.1) or nginx (fastcgi_cache).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file instead of stdout.", dir_okay=False),
+    ] = None,
+    backend_host: Annotated[
+        str, typer.Option("--backend-host", help="The VCL backend's host (varnish only).")
+    ] = "127.0.0.1",
+    backend_port: Annotated[
+        int, typer.Option("--backend-port", help="The VCL backend's port (varnish only).")
+    ] = 8080,
+    rules: RulesOption = None,
+) -> None:
+    """Write Varnish VCL or an nginx fastcgi_cache config from the cache rules.
+
+    Each rule's name and description become comments. Run `parity cache test` first:
+    rendering does not check the examples.
+    """
+    ruleset = ruleset_from_context(ctx, rules)
+    if target is RenderTarget.varnish:
+        text = render_varnish(ruleset, backend_host=backend_host, backend_port=backend_port)
+    else:
+        text = render_nginx(ruleset)
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write ({exc.strerror})") from None
+    console.print(f"wrote {out} ({target.value}, {len(ruleset.rules)} rules)", markup=False)
