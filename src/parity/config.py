@@ -33,6 +33,8 @@ from pydantic import (
 )
 
 from parity.cache.rules import CacheSection
+from parity.drift.settings import DriftSection
+from parity.refresh.settings import RefreshSection
 from parity.errors import ConfigError, MissingVariable
 
 __all__ = [
@@ -180,6 +182,8 @@ class Settings(_Strict):
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
     state: StateSettings = Field(default_factory=StateSettings)
     cache: CacheSection = Field(default_factory=CacheSection)
+    drift: DriftSection = Field(default_factory=DriftSection)
+    refresh: RefreshSection = Field(default_factory=RefreshSection)
     source: Path | None = Field(default=None, exclude=True)
 
     def masked(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from parity import __version__
-from parity.cli import cache_cmd, demo_cmd, doctor_cmd, replace_cmd, sandbox_cmd
+from parity.cli import cache_cmd, demo_cmd, doctor_cmd, drift_cmd, replace_cmd, sandbox_cmd
 from parity.cli.context import CliState, settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
 from parity.errors import InputError, ParityError
@@ -34,6 +34,8 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(cache_cmd.app, name="cache")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
+app.command("snapshot")(drift_cmd.snapshot)
+app.command("drift")(drift_cmd.drift)
 app.command("demo")(demo_cmd.demo)
 
 

@@ -34,3 +34,41 @@ def migrate(conn: Connection) -> int:
         MIGRATIONS[number](conn)
         conn.execute(schema.schema_version.update().values(version=number + 1))
     return int(current)
+
+
+def _v2_job_runs(conn: Connection) -> None:
+    """Job runs, their items (idempotency keys, undo data) and log lines (parity.jobs)."""
+    for table in (schema.job_runs, schema.job_items, schema.job_log):
+        table.create(conn)
+
+
+MIGRATIONS.append(_v2_job_runs)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v3_snapshots(conn: Connection) -> None:
+    """Drift snapshots (parity.drift)."""
+    schema.snapshots.create(conn)
+
+
+MIGRATIONS.append(_v3_snapshots)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v4_refresh(conn: Connection) -> None:
+    """Refresh runs, their per-table checkpoints and rollback points (parity.refresh)."""
+    for table in (schema.refresh_runs, schema.refresh_checkpoints, schema.refresh_rollback_points):
+        table.create(conn)
+
+
+MIGRATIONS.append(_v4_refresh)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v5_measurements(conn: Connection) -> None:
+    """Timed samples of routes, labelled with cache status and Age (parity.measure)."""
+    schema.measurements.create(conn)
+
+
+MIGRATIONS.append(_v5_measurements)
+SCHEMA_VERSION = len(MIGRATIONS)
