@@ -34,8 +34,8 @@ from pydantic import (
 
 from parity.cache.rules import CacheSection
 from parity.drift.settings import DriftSection
-from parity.refresh.settings import RefreshSection
 from parity.errors import ConfigError, MissingVariable
+from parity.refresh.settings import RefreshSection
 
 __all__ = [
     "CONFIG_SEARCH_PATHS",
