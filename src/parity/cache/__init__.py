@@ -14,6 +14,8 @@ precedence), ``defaults`` (the shipped rules), ``evaluate`` (``decide``,
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -107,4 +109,23 @@ def __getattr__(name: str) -> object:
         module, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), attr)
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """Keeps ``parity.cache.render_varnish`` (and ``render_nginx``) the function.
+
+    Importing a submodule sets the package attribute of its name to the submodule;
+    two submodules are named like the function they export, which would hide it.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        lazy = _LAZY.get(name)
+        if isinstance(value, types.ModuleType) and lazy and lazy[0] == value.__name__:
+            value = getattr(value, lazy[1])
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

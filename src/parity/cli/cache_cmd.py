@@ -1,4 +1,9 @@
-"""`parity cache test` and `parity cache render`: the cache rules, checked and rendered offline."""
+"""`parity cache test / render / verify / purge`: the cache rules, offline and live.
+
+``test`` and ``render`` work offline on the rules; ``verify`` probes the live caches of one
+or two environments; ``purge`` drops routes from one environment's cache and shows that
+only those were dropped.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +20,25 @@ from rich.text import Text
 from parity.cache import render_nginx, render_varnish, test_examples
 from parity.cache.defaults import default_ruleset
 from parity.cache.evaluate import RulesReport
+from parity.cache.leaks import NONCE_LIFE
+from parity.cache.live_render import purge_table, verify_tables
+from parity.cache.purge import purge_routes
 from parity.cache.rules import RuleSet, rules_from_settings, rules_with_file
+from parity.cache.verify import verify_sites
+from parity.cache.verify_plan import parse_cookie_options
 from parity.cli.context import CliState, settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.progress import rows_progress
 from parity.config import CONFIG_SEARCH_PATHS
 from parity.errors import InputError
+from parity.targets.cache import purger_for
+from parity.targets.site import Site
 
 __all__ = ["app", "ruleset_from_context"]
 
 app = typer.Typer(
-    help="Cache rules as tested data: check them offline, render Varnish VCL or nginx config.",
+    help="Cache rules as tested data: check them offline, render Varnish VCL or nginx config,"
+    " verify the live cache, purge routes.",
     no_args_is_help=True,
 )
 
@@ -170,3 +184,121 @@ def cache_render(
     except OSError as exc:
         raise InputError(f"{out}: cannot write ({exc.strerror})") from None
     console.print(f"wrote {out} ({target.value}, {len(ruleset.rules)} rules)", markup=False)
+
+
+@app.command("verify")
+def cache_verify(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Argument(help="Environment to probe (a name in parity.toml).")],
+    env2: Annotated[
+        str | None,
+        typer.Argument(help="A second environment: the same probes, and the differences."),
+    ] = None,
+    route: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--route",
+            "-r",
+            help="A route to probe (repeat for more; default: /).",
+            show_default=False,
+        ),
+    ] = None,
+    examples: Annotated[
+        bool,
+        typer.Option("--examples/--no-examples", help="Also probe every rule example."),
+    ] = True,
+    cookie: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cookie",
+            help="NAME=VALUE added to the realistic browser cookies (repeat for more).",
+            show_default=False,
+        ),
+    ] = None,
+    nonce_life: Annotated[
+        int,
+        typer.Option("--nonce-life", help="WordPress's nonce_life in seconds.", min=2),
+    ] = NONCE_LIFE,
+    rules: RulesOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Probe the live cache: MISS then HIT with Age rising where the rules cache; bypass
+    for a real logged-in session, commenter, password-post and cart cookies, previews and
+    POST; leak detectors on every shared anonymous response; cookie blame.
+
+    Nothing is written or purged (probe URLs carry a fresh parity-probe parameter).
+    Exit 1 when an expectation fails or a leak is found, 2 when it could not run.
+    """
+    if env2 is not None and env2 == env:
+        raise InputError("give two different environments, or one")
+    settings = settings_from(ctx)
+    ruleset = ruleset_from_context(ctx, rules)
+    environments = [settings.environment(name) for name in (env, env2) if name is not None]
+    extra = parse_cookie_options(cookie or [])
+    sites = [Site(e) for e in environments]
+    try:
+        with rows_progress(err_console, unit="probes") as progress:
+            tasks = {
+                e.name: progress.add_task(f"verify {e.name}", total=None) for e in environments
+            }
+
+            def advance(name: str, done: int, total: int) -> None:
+                progress.update(tasks[name], completed=done, total=total)
+
+            report = verify_sites(
+                sites,
+                ruleset,
+                route or ["/"],
+                examples=examples,
+                extra_cookies=extra,
+                nonce_life=nonce_life,
+                progress=advance,
+            )
+    finally:
+        for site in sites:
+            site.close()
+    if format is OutputFormat.json:
+        print_json(report.as_dict())
+    else:
+        console.print(verify_tables(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("purge")
+def cache_purge(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Argument(help="Environment whose cache to purge.")],
+    paths: Annotated[list[str], typer.Argument(help="Routes to purge, e.g. /hello-world/.")],
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control",
+            help="A route that is not purged and must stay cached (default: /).",
+            show_default=False,
+        ),
+    ] = None,
+    rules: RulesOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Purge only these routes, then show each is a MISS and then a HIT again while a
+    route that was not purged stayed a HIT.
+
+    Allowed on protected environments (a purge is not a data write), and logged.
+    Exit 1 when the cache did not behave so, 2 when it could not run.
+    """
+    settings = settings_from(ctx)
+    ruleset = ruleset_from_context(ctx, rules)
+    environment = settings.environment(env)
+    purger = purger_for(environment)
+    try:
+        with Site(environment) as site:
+            report = purge_routes(site, purger, ruleset, paths, control=control)
+    finally:
+        purger.close()
+    if format is OutputFormat.json:
+        print_json(report.as_dict())
+    else:
+        console.print(purge_table(report))
+    if not report.ok:
+        raise typer.Exit(1)

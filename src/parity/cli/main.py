@@ -12,7 +12,15 @@ from typing import Annotated, Any
 import typer
 
 from parity import __version__
-from parity.cli import cache_cmd, demo_cmd, doctor_cmd, drift_cmd, replace_cmd, sandbox_cmd
+from parity.cli import (
+    cache_cmd,
+    demo_cmd,
+    doctor_cmd,
+    drift_cmd,
+    measure_cmd,
+    replace_cmd,
+    sandbox_cmd,
+)
 from parity.cli.context import CliState, settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
 from parity.errors import InputError, ParityError
@@ -32,6 +40,7 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(cache_cmd.app, name="cache")
+app.add_typer(measure_cmd.app, name="measure")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
 app.command("snapshot")(drift_cmd.snapshot)

@@ -1,5 +1,8 @@
 """Varnish in front of each site: same WordPress VCL for both, production's replaceable.
 
+The WordPress VCL is parity's default cache rules rendered by ``parity.cache``
+(``sandbox_vcl``), so the sandbox runs exactly what ``parity cache render varnish`` gives.
+
 Each site gets its own varnishd (public port = the site's URL, admin port for varnishadm),
 with ``-n`` an absolute directory in the state dir and ``-j none`` so that everything,
 VCL compilation included, runs as root inside the state dir::
@@ -18,12 +21,12 @@ import subprocess
 import time
 from pathlib import Path
 
+from parity.cache.sandbox_vcl import sandbox_vcl
 from parity.errors import SandboxError
 from parity.sandbox.layout import Layout
 from parity.sandbox.packages import Tools
 from parity.sandbox.ports import SandboxPorts
 from parity.sandbox.processes import listening_ports, owned_pid, run_daemonizing, wait_until
-from parity.sandbox.rendering import render
 from parity.sandbox.state import write_private
 
 __all__ = ["Varnish", "vcl_digest", "wordpress_vcl"]
@@ -46,12 +49,10 @@ _VARNISHD_OPTIONS = (
 def wordpress_vcl(site: str, backend_port: int, public_port: int) -> str:
     """The sandbox's WordPress VCL for a backend on ``127.0.0.1:backend_port``.
 
+    It is parity's default cache rules rendered to VCL (``parity.cache.sandbox_vcl``).
     A renderer of custom VCL can start from it; its backend must stay the site's nginx.
     """
-    return render(
-        "wordpress.vcl",
-        {"site": site, "nginx_port": backend_port, "varnish_port": public_port},
-    )
+    return sandbox_vcl(site, backend_port, public_port)
 
 
 def vcl_digest(path: Path) -> str:

@@ -177,4 +177,6 @@ class Site:
         """The session cookies of the logged-in user (log in first)."""
         if not self.logged_in:
             raise SiteError(f"not logged in to {self.env.name}")
-        return {name: value for name, value in self._user.cookies.items()}
+        # Iterate the jar: WordPress sets same-named cookies on several paths, which makes
+        # name lookups ambiguous.
+        return {cookie.name: cookie.value or "" for cookie in self._user.cookies.jar}

@@ -1,0 +1,276 @@
+"""`parity measure ENV ROUTE...` and `parity measure compare A B`: cache-aware timing.
+
+Registered by the app as::
+
+    app.add_typer(measure_cmd.app, name="measure")
+
+`parity measure` itself takes the environment and routes (a callback that runs when no
+sub-command is given); `compare` is its one sub-command.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from parity.cli.context import settings_from
+from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.progress import rows_progress
+from parity.errors import InputError
+from parity.measure.compare import Verdict
+from parity.measure.records import Measurement
+from parity.measure.sample import EXPECTED_STATUS, TimedSample
+from parity.measure.service import MeasurementComparison, compare_measurements, measure_routes
+from parity.store import open_store
+from parity.targets.cache import purger_for
+from parity.targets.site import Site
+
+__all__ = ["MeasureMode", "app"]
+
+
+class _MeasureGroup(TyperGroup):
+    """`measure ENV ROUTE...` and `measure compare A B` on one command.
+
+    When the first word is a sub-command's name, the group's own arguments (ENV,
+    ROUTE...) are left at their defaults instead of swallowing it. Options may come
+    after the routes (`measure staging / --mode cold`), as with any other command.
+    """
+
+    allow_interspersed_args = True
+
+    # Typer's vendored click types its Context privately; typer.Context is its subclass.
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] in self.commands:
+            super().parse_args(ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return ctx.args
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_MeasureGroup,
+    invoke_without_command=True,
+    subcommand_metavar="| compare A B",
+)
+
+
+class MeasureMode(StrEnum):
+    """How `parity measure` prepares the cache before sampling."""
+
+    cold = "cold"
+    warm = "warm"
+    logged_in = "logged-in"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _mix(mix: dict[str, int]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in sorted(mix.items()))
+
+
+def _ages(samples: tuple[TimedSample, ...]) -> str:
+    ages = [s.age for s in samples if s.age is not None]
+    if not ages:
+        return "-"
+    return str(ages[0]) if min(ages) == max(ages) else f"{min(ages)}-{max(ages)}"
+
+
+def _measurements_table(saved: list[Measurement]) -> RenderableType:
+    table = Table(title="parity measure (milliseconds)", title_justify="left")
+    for column in ("id", "env", "route", "mode", "n", "median", "p95", "MAD", "95% CI median"):
+        table.add_column(column, overflow="fold")
+    table.add_column("cache", overflow="fold")
+    table.add_column("Age")
+    lines: list[RenderableType] = [table]
+    for m in saved:
+        s = m.summary()
+        mix = Text(_mix(m.cache_mix()))
+        if m.unexpected():
+            mix.stylize("bold yellow")
+        table.add_row(
+            str(m.id),
+            m.environment,
+            Text(m.route),
+            m.mode,
+            str(s.n),
+            _ms(s.median),
+            _ms(s.p95),
+            _ms(s.mad),
+            f"{_ms(s.ci_low)}-{_ms(s.ci_high)}",
+            mix,
+            _ages(m.samples),
+        )
+        if m.unexpected():
+            wanted = EXPECTED_STATUS[m.mode]
+            lines.append(
+                Text(
+                    f"warning: {m.label()}: {m.unexpected()} of {s.n} samples were not {wanted}"
+                    f" ({m.mode} mode): the cache did not behave as the mode assumes",
+                    style="yellow",
+                )
+            )
+    ids = " ".join(str(m.id) for m in saved)
+    lines.append(Text(f"saved as measurement {ids}; compare with `parity measure compare A B`"))
+    return Group(*lines)
+
+
+def _samples_table(saved: list[Measurement]) -> Table:
+    table = Table(title="samples", title_justify="left")
+    for column in ("id", "#", "ms", "X-Cache", "Age", "HTTP"):
+        table.add_column(column)
+    for m in saved:
+        for number, sample in enumerate(m.samples, 1):
+            table.add_row(
+                str(m.id),
+                str(number),
+                _ms(sample.seconds),
+                sample.cache_status or "-",
+                "-" if sample.age is None else str(sample.age),
+                str(sample.http_status),
+            )
+    return table
+
+
+@app.callback()
+def measure(
+    ctx: typer.Context,
+    env: Annotated[
+        str | None, typer.Argument(help="Environment to time (a name in parity.toml).")
+    ] = None,
+    routes: Annotated[
+        list[str] | None, typer.Argument(help="Routes to time, e.g. / /hello-world/.")
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Samples per route.", min=1, max=10000)
+    ] = 30,
+    mode: Annotated[
+        MeasureMode,
+        typer.Option(
+            "--mode",
+            help="cold: purge before each sample (MISS); warm: prime first (HIT);"
+            " logged-in: the real session (PASS).",
+            case_sensitive=False,
+        ),
+    ] = MeasureMode.warm,
+    show_samples: Annotated[
+        bool, typer.Option("--show-samples", help="Also list every sample (table format).")
+    ] = False,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Time routes: every sample labelled with its cache status and Age; median, p95,
+    MAD and a bootstrap interval of the median; saved in the state store.
+
+    Exit 0 when measured (a warning names samples whose cache status does not fit the
+    mode), 2 when it could not run.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if env is None or not routes:
+        console.print(ctx.get_help(), markup=False)
+        raise typer.Exit(2)
+    settings = settings_from(ctx)
+    environment = settings.environment(env)
+    purger = purger_for(environment) if mode is MeasureMode.cold else None
+    store = open_store(settings.state_url())
+    try:
+        with Site(environment) as site, rows_progress(err_console, unit="samples") as progress:
+            task = progress.add_task(f"measure {env} ({mode.value})", total=samples * len(routes))
+
+            def advance(route: str, sample: TimedSample) -> None:
+                progress.advance(task)
+
+            saved = measure_routes(
+                site,
+                routes,
+                mode=mode.value,
+                count=samples,
+                store=store,
+                purger=purger,
+                on_sample=advance,
+            )
+    finally:
+        if purger is not None:
+            purger.close()
+        store.close()
+    if format is OutputFormat.json:
+        print_json({"measurements": [m.as_dict() for m in saved]})
+        return
+    console.print(_measurements_table(saved))
+    if show_samples:
+        console.print(_samples_table(saved))
+
+
+def _side(name: str, m: Measurement, summary: dict[str, Any]) -> list[str]:
+    ci = summary["median_ci"]
+    return [
+        name,
+        m.label(),
+        str(summary["n"]),
+        _ms(summary["median"]),
+        _ms(summary["p95"]),
+        _ms(summary["mad"]),
+        f"{_ms(ci[0])}-{_ms(ci[1])}",
+        _mix(summary["cache_mix"]),
+    ]
+
+
+def _comparison_view(result: MeasurementComparison) -> RenderableType:
+    data = result.comparison.as_dict()
+    table = Table(title="parity measure compare (milliseconds)", title_justify="left")
+    for column in ("", "measurement", "n", "median", "p95", "MAD", "95% CI median", "cache"):
+        table.add_column(column, overflow="fold")
+    table.add_row(*_side("A", result.a, data["a"]))
+    table.add_row(*_side("B", result.b, data["b"]))
+    verdict = result.comparison.verdict
+    style = {Verdict.slower: "bold red", Verdict.faster: "green", Verdict.refused: "bold yellow"}
+    lines: list[RenderableType] = [
+        table,
+        Text(result.comparison.message, style=style.get(verdict, "")),
+    ]
+    if verdict is not Verdict.refused:
+        ci = data["median_ratio_ci"]
+        lines.append(
+            Text(
+                f"median B/A {data['median_ratio']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f});"
+                f" Mann-Whitney U {data['u']:.1f}, p = {data['p_value']:.3g}"
+                f" ({data['test_method']});"
+                f" Cliff's delta {data['cliffs_delta']:.3f} ({data['effect']})"
+            )
+        )
+    return Group(*lines)
+
+
+@app.command("compare")
+def measure_compare(
+    ctx: typer.Context,
+    a: Annotated[int, typer.Argument(help="Measurement id of A (the baseline).")],
+    b: Annotated[int, typer.Argument(help="Measurement id of B (the change).")],
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Is B really faster or slower than A? Mann-Whitney U, Cliff's delta and the median
+    ratio with its interval; refuses when A and B had a different mix of cache statuses.
+
+    Exit 0 faster or no difference, 1 slower, 2 refused or could not run.
+    """
+    if a == b:
+        raise InputError("compare two different measurements")
+    settings = settings_from(ctx)
+    store = open_store(settings.state_url())
+    try:
+        result = compare_measurements(store, a, b)
+    finally:
+        store.close()
+    if format is OutputFormat.json:
+        print_json(result.as_dict())
+    else:
+        console.print(_comparison_view(result))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
