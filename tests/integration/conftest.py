@@ -4,7 +4,8 @@ The test sandbox uses every default port plus 100 (MariaDB 3506, nginx 8501/8502
 Varnish 8181/8182, varnishadm 6191/6192), so a demo sandbox on the defaults can run at
 the same time. When those ports are busy (another test session on this machine), it moves
 on by 1000 (4506, 9501/9502, ...); ``PARITY_TEST_PORT_OFFSET`` fixes the offset instead.
-Tests that start extra sandboxes use the offset plus 50 and 70. If the sandbox cannot
+Tests that start extra sandboxes use the offset plus 50 and 70; test modules that change
+staging for good run on a private sandbox at the offset plus 200. If the sandbox cannot
 start, the fixture raises: tests that need it fail, they never skip.
 """
 
@@ -19,6 +20,9 @@ import pytest
 from parity.sandbox import Sandbox, SandboxPorts
 from parity.sandbox.processes import port_is_free
 
+#: Port offset (added to the session's) of the private sandbox of destructive test modules.
+PRIVATE_OFFSET = 200
+
 
 def _pick_port_offset() -> int:
     fixed = os.environ.get("PARITY_TEST_PORT_OFFSET")
@@ -27,7 +31,7 @@ def _pick_port_offset() -> int:
     for offset in (100, 1100, 2100, 3100):
         ports = {
             port
-            for extra in (0, 50, 70)
+            for extra in (0, 50, 70, PRIVATE_OFFSET)
             for port in SandboxPorts.with_offset(offset + extra).as_dict().values()
         }
         if all(port_is_free(port) for port in ports):
@@ -63,3 +67,28 @@ def sandbox(
 def parity_config(sandbox: Sandbox) -> Path:
     """The parity.toml the session's sandbox wrote (production and staging)."""
     return sandbox.config_path
+
+
+@pytest.fixture(scope="module")
+def private_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, sandbox_port_offset: int
+) -> Iterator[Sandbox]:
+    """A sandbox of the test module's own, for tests that change staging for good
+    (a refresh, an import): the session's shared sandbox stays as installed for the
+    modules that compare environments. Override ``sandbox`` with it in such a module::
+
+        @pytest.fixture(scope="module")
+        def sandbox(private_sandbox: Sandbox) -> Sandbox:
+            return private_sandbox
+    """
+    ports = SandboxPorts.with_offset(sandbox_port_offset + PRIVATE_OFFSET)
+    box = Sandbox(tmp_path_factory.mktemp("private-sandbox"), ports)
+    try:
+        box.up()
+    except BaseException:
+        box.down(purge=True)
+        raise
+    try:
+        yield box
+    finally:
+        box.down(purge=True)
