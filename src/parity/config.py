@@ -35,6 +35,7 @@ from pydantic import (
 from parity.cache.rules import CacheSection
 from parity.drift.settings import DriftSection
 from parity.errors import ConfigError, MissingVariable
+from parity.jobs.settings import JobsSection
 from parity.refresh.settings import RefreshSection
 
 __all__ = [
@@ -184,6 +185,7 @@ class Settings(_Strict):
     cache: CacheSection = Field(default_factory=CacheSection)
     drift: DriftSection = Field(default_factory=DriftSection)
     refresh: RefreshSection = Field(default_factory=RefreshSection)
+    jobs: JobsSection = Field(default_factory=JobsSection)
     source: Path | None = Field(default=None, exclude=True)
 
     def masked(self) -> dict[str, Any]:

@@ -14,9 +14,12 @@ import typer
 from parity import __version__
 from parity.cli import (
     cache_cmd,
+    content_cmd,
+    cron_cmd,
     demo_cmd,
     doctor_cmd,
     drift_cmd,
+    jobs_cmd,
     measure_cmd,
     replace_cmd,
     sandbox_cmd,
@@ -41,10 +44,13 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(measure_cmd.app, name="measure")
+app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(content_cmd.app, name="content")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
 app.command("snapshot")(drift_cmd.snapshot)
 app.command("drift")(drift_cmd.drift)
+app.command("cron")(cron_cmd.cron)
 app.command("demo")(demo_cmd.demo)
 
 

@@ -72,3 +72,12 @@ def _v5_measurements(conn: Connection) -> None:
 
 MIGRATIONS.append(_v5_measurements)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v6_job_items_by_run_and_key(conn: Connection) -> None:
+    """Resolving a run's items looks them up by (run_id, key) (parity.jobs)."""
+    conn.exec_driver_sql('CREATE INDEX ix_job_items_run_key ON job_items (run_id, "key")')
+
+
+MIGRATIONS.append(_v6_job_items_by_run_and_key)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,186 @@
+"""Import articles and roll imports back: build the work, run it as a job, record it.
+
+What the CLI calls (``parity content import`` and ``parity content rollback``)::
+
+    record = import_articles(settings, ImportRequest("staging", (Path("articles"),)), store=store)
+    record.status, record.items_done, record.check_status
+
+Both refuse protected environments before anything is recorded (the write guard).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from parity.config import EnvironmentSettings, Settings
+from parity.content.importer.direct import DirectWriter
+from parity.content.importer.job import (
+    IMPORT_JOB,
+    STATUSES,
+    ImportWork,
+    content_import_job,
+    content_rollback_job,
+)
+from parity.content.importer.rollback import RollbackWork
+from parity.content.importer.sources import ArticleSource
+from parity.content.importer.through_wordpress import WordPressWriter
+from parity.content.importer.wordpress_state import WordPressState
+from parity.content.importer.writer import PostWriter
+from parity.cron.wordpress_files import locate_wordpress
+from parity.errors import InputError
+from parity.jobs.model import ItemStatus, RunStatus
+from parity.jobs.records import JobRecords, RunRecord
+from parity.jobs.runner import InProcessRunner, ProgressSink
+from parity.jobs.settings import jobs_settings
+from parity.store.state import Store
+from parity.targets.database import Database
+from parity.targets.guard import ensure_writable
+
+__all__ = ["ImportRequest", "WordPressLocation", "import_articles", "rollback_import"]
+
+
+@dataclass(frozen=True)
+class WordPressLocation:
+    """Where the WordPress-side path finds the site's files (found when not given)."""
+
+    root: Path | None = None
+    config_name: str | None = None
+    php: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What ``parity content import`` was asked to do."""
+
+    env: str
+    paths: tuple[Path, ...]
+    status: str = "pending"
+    direct: bool = False
+    prune: bool = False
+    recheck: bool = False
+    batch_size: int | None = None
+    author: str | None = None
+    wordpress: WordPressLocation = WordPressLocation()
+    #: Processes that parse and prepare articles ahead of the writer. 0: in this process;
+    #: None: one per spare CPU for large sources (the script must then be import-safe:
+    #: guarded by ``if __name__ == "__main__"``, as multiprocessing requires).
+    workers: int | None = 0
+
+
+def _writer(
+    env: EnvironmentSettings,
+    db: Database,
+    author_id: int,
+    *,
+    direct: bool,
+    where: WordPressLocation,
+) -> PostWriter:
+    if direct:
+        return DirectWriter(db, env, author_id)
+    files = locate_wordpress(env, root=where.root, config_name=where.config_name)
+    scratch = Path(tempfile.mkdtemp(prefix="parity-import-"))
+    return WordPressWriter(env, files, author_id, scratch, php=where.php, remove_work_dir=True)
+
+
+def _runner(settings: Settings, store: Store, progress: ProgressSink | None) -> InProcessRunner:
+    section = jobs_settings(settings)
+    return InProcessRunner(
+        store,
+        settings=settings,
+        lease_ttl=timedelta(seconds=section.lease_seconds),
+        progress=progress,
+    )
+
+
+def import_articles(
+    settings: Settings,
+    request: ImportRequest,
+    *,
+    store: Store,
+    progress: ProgressSink | None = None,
+) -> RunRecord:
+    """Run the ``content-import`` job for ``request``; returns the recorded run."""
+    if request.status not in STATUSES:
+        raise InputError(f"--status must be one of {', '.join(STATUSES)}")
+    env = settings.environment(request.env)
+    ensure_writable(env, "import articles")
+    section = jobs_settings(settings)
+    source = ArticleSource(request.paths)
+    db = Database.connect(env)
+    try:
+        state = WordPressState(db, env)
+        login = request.author or (env.login.user if env.login else None)
+        author_id = state.author_id(login)
+        writer = _writer(env, db, author_id, direct=request.direct, where=request.wordpress)
+    except BaseException:
+        db.close()
+        raise
+    work = ImportWork(
+        env=env.name,
+        source=source,
+        state=state,
+        writer=writer,
+        status=request.status,
+        prune=request.prune,
+        batch_size=request.batch_size or section.content_import.batch_size,
+        recheck=request.recheck,
+        workers=request.workers,
+    )
+    runner = _runner(settings, store, progress)
+    return runner.run(content_import_job(section), work, recheck=request.recheck)
+
+
+def rollback_import(
+    settings: Settings,
+    run_id: int,
+    *,
+    store: Store,
+    direct: bool | None = None,
+    force: bool = False,
+    wordpress: WordPressLocation = WordPressLocation(),
+    progress: ProgressSink | None = None,
+) -> RunRecord:
+    """Run the ``content-rollback`` job for import run ``run_id``; returns that run.
+
+    ``direct`` chooses the path (default: the one the import used). Refused when a
+    later import changed the same articles, unless ``force``.
+    """
+    records = JobRecords(store)
+    run = records.run(run_id)
+    if run is None:
+        raise InputError(f"no run {run_id}", hint="see `parity jobs history content-import`")
+    if run.job != IMPORT_JOB:
+        raise InputError(f"run {run_id} is a {run.job} run, not a content import")
+    if run.status is RunStatus.running:
+        raise InputError(f"run {run_id} is still running")
+    if run.rolled_back_by is not None:
+        raise InputError(f"run {run_id} was already rolled back by run {run.rolled_back_by}")
+    env = settings.environment(run.scope)
+    ensure_writable(env, "roll back an import")
+    keys = [item.key for item in records.items(run_id, ItemStatus.done)]
+    later = records.later_items(run_id, IMPORT_JOB, run.scope, keys)
+    if later and not force:
+        names = ", ".join(str(r) for r in sorted(later, reverse=True))
+        raise InputError(
+            f"later runs changed the same articles after run {run_id}: {names}",
+            hint="roll those back first (newest first), or pass --force",
+        )
+    use_direct = direct if direct is not None else run.parameters.get("path") == "direct"
+    db = Database.connect(env)
+    try:
+        state = WordPressState(db, env)
+        login = env.login.user if env.login else None
+        author_id = state.author_id(login)
+        writer = _writer(env, db, author_id, direct=use_direct, where=wordpress)
+    except BaseException:
+        db.close()
+        raise
+    work = RollbackWork(run=run, records=records, state=state, writer=writer)
+    section = jobs_settings(settings)
+    record = _runner(settings, store, progress).run(content_rollback_job(section), work)
+    if record.status is RunStatus.succeeded and not records.items(run_id, ItemStatus.done):
+        records.set_rolled_back(run_id, record.id)
+    return record

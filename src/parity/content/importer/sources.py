@@ -1,0 +1,72 @@
+"""The articles an import reads: ``.txt`` files, folders of them, and ``.jsonl`` files.
+
+``ArticleSource.raw()`` yields each article's raw text (or why it could not be read),
+in a stable order (folders sorted by path); ``parity.content.importer.prepare`` turns
+texts into posts, possibly in worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from parity.errors import InputError
+
+__all__ = ["ArticleSource", "RawArticle"]
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """One article's text as read: a whole ``.txt`` file, or one JSON line."""
+
+    label: str  # the file (and line, for JSON lines)
+    kind: Literal["txt", "jsonl"]
+    data: bytes | None
+    error: str | None = None
+    known: tuple[str, str] | None = None  # (key, hash) when already done: not parsed
+
+
+class ArticleSource:
+    """Articles from files and folders."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        if not paths:
+            raise InputError("no article files given", hint="pass files or folders of .txt")
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".jsonl"))
+                files.extend(p for p in found if p.is_file())
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise InputError(f"{path}: no such file or folder")
+        self.paths = list(paths)
+        self.files = files
+
+    def count(self) -> int:
+        """How many articles the source holds (JSON lines files are counted by line)."""
+        total = 0
+        for path in self.files:
+            if path.suffix == ".jsonl":
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            else:
+                total += 1
+        return total
+
+    def raw(self) -> Iterator[RawArticle]:
+        """Each article's raw text, in order."""
+        for path in self.files:
+            if path.suffix == ".jsonl":
+                with path.open("rb") as lines:
+                    for number, line in enumerate(lines, start=1):
+                        if line.strip():
+                            yield RawArticle(f"{path}:{number}", "jsonl", line)
+                continue
+            try:
+                yield RawArticle(str(path), "txt", path.read_bytes())
+            except OSError as exc:
+                yield RawArticle(str(path), "txt", None, f"{path}: cannot read ({exc.strerror})")
