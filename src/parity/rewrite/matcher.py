@@ -106,13 +106,26 @@ class Matcher:
             self.anchors = _minimal(set(self.anchors) | extra)
         else:
             self.base64_anchors = ()
+        # For each text anchor, the needles holding it and where.
+        holders: dict[bytes, list[tuple[bytes, int]]] = {}
+        unanchored: list[bytes] = []
+        for needle in self.needles:
+            anchor = next((a for a in self.anchors if a in needle), None)
+            if anchor is None:
+                unanchored.append(needle)
+            else:
+                holders.setdefault(anchor, []).append((needle, needle.index(anchor)))
+        self._holders = list(holders.items())
+        self._unanchored = tuple(unanchored)
         self._pattern = re.compile(b"|".join(re.escape(needle) for needle in self.needles))
         self._replace_text = {n: hit.replace for n, hit in self.table.items()}
         self._replace_json = {n: hit.replace_in_json for n, hit in self.table.items()}
+        #: True if every replacement reads the same inside a JSON string literal.
+        self.json_safe = self._replace_json == self._replace_text
 
     def has_anchor(self, data: bytes) -> bool:
         """True if ``data`` may hold an occurrence in some encoding (a memory scan)."""
-        return any(anchor in data for anchor in self.anchors)
+        return any(data.find(anchor) >= 0 for anchor in self.anchors)
 
     def anchor_spans(
         self, data: bytes, start: int = 0, end: int | None = None
@@ -140,24 +153,92 @@ class Matcher:
         ``in_json`` says ``data`` is the inside of a JSON string literal, where a raw
         replacement must be JSON-escaped.
         """
-        present = [needle for needle in self.needles if needle in data]
+        table = self._replace_json if in_json else self._replace_text
+        # A memory scan per needle; most values hold one needle, replaced in C at once.
+        present = [needle for needle in self.needles if data.find(needle) >= 0]
         if not present:
             return data
-        table = self._replace_json if in_json else self._replace_text
         if len(present) == 1:
             needle = present[0]
             hit = self.table[needle]
             counts[(hit.pair, hit.encoding)] += data.count(needle)
             return data.replace(needle, table[needle])
-        found: Counter[bytes] = Counter()
-
-        def substitute(match: re.Match[bytes]) -> bytes:
-            needle = match.group()
-            found[needle] += 1
-            return table[needle]
-
-        result = self._pattern.sub(substitute, data)
-        for needle, number in found.items():
+        found = self.occurrences(data)
+        if not found:
+            return data
+        out: list[bytes] = []
+        last = 0
+        for start, needle in found:
             hit = self.table[needle]
-            counts[(hit.pair, hit.encoding)] += number
-        return result
+            counts[(hit.pair, hit.encoding)] += 1
+            out.append(data[last:start])
+            out.append(table[needle])
+            last = start + len(needle)
+        out.append(data[last:])
+        return b"".join(out)
+
+    def occurrences(self, data: bytes) -> list[tuple[int, bytes]]:
+        """(start, needle) of every occurrence the one-pass regex would replace, in order.
+
+        Found from the anchors (a needle holds its anchor at a known offset), so only
+        the few places where an anchor is are examined: leftmost first, longest at a
+        position, never overlapping, exactly as the regex sub does.
+        """
+        if self._unanchored:
+            return [(m.start(), m.group()) for m in self._pattern.finditer(data)]
+        candidates: list[tuple[int, int, bytes]] = []
+        for anchor, holders in self._holders:
+            pos = data.find(anchor)
+            while pos >= 0:
+                for needle, offset in holders:
+                    start = pos - offset
+                    if start >= 0 and data.startswith(needle, start):
+                        candidates.append((start, -len(needle), needle))
+                pos = data.find(anchor, pos + 1)
+        candidates.sort()
+        chosen: list[tuple[int, bytes]] = []
+        free = 0
+        for start, _size, needle in candidates:
+            if start >= free:
+                chosen.append((start, needle))
+                free = start + len(needle)
+        return chosen
+
+    def replace_json_document(
+        self, data: bytes, nested: re.Pattern[bytes]
+    ) -> tuple[bytes, Counter[tuple[int, str]]] | None:
+        """Replace in a whole JSON document in one pass, or None if that is not safe.
+
+        The caller guarantees ``data`` is valid JSON with no escaped quote or backslash,
+        so quotes are exactly the edges of string literals. Each match must then lie
+        inside a literal that ``nested`` does not match at its start (a structure to be
+        decoded), and begin and end on escape boundaries; if one does not, None is
+        returned and the caller reads literal by literal.
+        """
+        table = self._replace_json
+        counts: Counter[tuple[int, str]] = Counter()
+        out: list[bytes] = []
+        last = counted = quotes = 0
+        for start, needle in self.occurrences(data):
+            end = start + len(needle)
+            quotes += data.count(b'"', counted, start)
+            counted = start
+            if (
+                quotes % 2 == 0  # between literals
+                or needle.find(b'"') >= 0
+                or (start and data[start - 1] == 0x5C)  # starts inside an escape
+                or data.rfind(b"\\u", max(0, start - 5), start) >= 0
+                or needle[-1] == 0x5C  # ends inside an escape
+                or data.rfind(b"\\u", max(0, end - 5), end) >= 0
+                or nested.match(data, data.rfind(b'"', 0, start) + 1) is not None
+            ):
+                return None
+            hit = self.table[needle]
+            counts[(hit.pair, hit.encoding)] += 1
+            out.append(data[last:start])
+            out.append(table[needle])
+            last = end
+        if not out:
+            return data, counts
+        out.append(data[last:])
+        return b"".join(out), counts

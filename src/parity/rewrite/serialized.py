@@ -15,8 +15,9 @@ kind: ``N; b: i: d: s: S: a: O: C: E: r: R:``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from typing import NamedTuple
+from bisect import bisect_left, bisect_right
+from functools import cache
+from typing import Any
 
 __all__ = [
     "CLASS_NAME",
@@ -32,6 +33,7 @@ __all__ = [
     "parse",
     "parse_sequence",
     "repair",
+    "sites_touching",
     "splice",
 ]
 
@@ -44,16 +46,10 @@ ENUM = 4  # E: "Class:Case"
 ESCAPED = 5  # S: string with \xx escapes (legacy)
 PAYLOAD = 6  # the custom payload of C:
 
-REWRITABLE = frozenset({VALUE, KEY, PAYLOAD})
 
-
-class Site(NamedTuple):
-    """One string-like token: its kind and where its length digits and content are."""
-
-    kind: int
-    digits: int  # offset of the first length digit
-    start: int  # offset of the first content byte
-    end: int  # offset just past the last content byte
+#: One string-like token: (kind, offset of its first length digit, offset of its first
+#: content byte, offset just past its last content byte).
+Site = tuple[int, int, int, int]
 
 
 class Malformed(Exception):
@@ -66,20 +62,61 @@ class Malformed(Exception):
 
 
 _TRIM = b" \t\n\r\0\x0b"
-_LOOKS = re.compile(rb'N;|[bid]:[^;]{0,400};|[sSOCE]:\d+:"|a:\d+:\{')
-_STR = re.compile(rb"s:(\d+):\"")
+# A scalar must be the whole value; a string, array or object is recognised by its head
+# alone, so that a truncated one is reported rather than taken for text.
+_LOOKS = re.compile(rb'(?:N;|[bid]:[^;]{0,400};)\Z|[sSOCE]:\d+:"|a:\d+:\{')
+_FLOAT_BODY = rb"(?:(?:[+-]?(?:\d+\.?\d*|\.\d+))(?:[eE][+-]?\d+)?|NAN|-?INF)"
+# The common tokens in one match: a string head (group 1) or a whole scalar.
+_VALUE = re.compile(rb's:(\d+):"|i:[+-]?\d+;|b:[01];|N;|d:' + _FLOAT_BODY + rb";|[rR]:[+-]?\d+;")
+_KEY = re.compile(rb's:(\d+):"|i:[+-]?\d+;')
+# A key and a scalar or string value whose strings hold no quote (groups 1-4: key length
+# and content, value length and content); lengths are checked by the scanner.
+_PAIR_BODY = (
+    rb'(?:s:(\d+):"([^"]*+)"|i:[+-]?\d+);'
+    rb'(?:s:(\d+):"([^"]*+)";|i:[+-]?\d+;|b:[01];|N;|d:' + _FLOAT_BODY + rb";)"
+)
+_PAIR = re.compile(_PAIR_BODY)
+# A key (group 1-2: string length and content) and the head of an array value (group 3).
+_KEY_ARRAY = re.compile(rb'(?:s:(\d+):"([^"]*+)"|i:[+-]?\d+);a:(\d+):\{')
+
+
+def _sized_strings(limit: int) -> bytes:
+    """A regex for ``s:N:"...";`` heads and bodies whose length N (< ``limit``) is checked
+    by the regex itself: a trie over the digits of N, each leaf ``[^"]{N}``."""
+
+    def node(digits: str) -> bytes:
+        number = int(digits)
+        options = [b':"[^"]{%d}"' % number]
+        if digits != "0":
+            options += [
+                d.encode() + node(digits + d) for d in "0123456789" if int(digits + d) < limit
+            ]
+        return options[0] if len(options) == 1 else b"(?:" + b"|".join(options) + b")"
+
+    return b"s:(?:" + b"|".join(d.encode() + node(d) for d in "0123456789") + b")"
+
+
+@cache
+def _run_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """A run of key/value pairs whose strings hold no quote and are shorter than 1,000
+    bytes, and one such pair: matched, length-checked and counted by the regex engine,
+    with no Python per token. Compiled on first use (it takes a few tens of ms)."""
+    sized = _sized_strings(1000)
+    pair = (
+        rb"(?:" + sized + rb"|i:[+-]?\d+);"
+        rb"(?:" + sized + rb";|i:[+-]?\d+;|b:[01];|N;|d:" + _FLOAT_BODY + rb";)"
+    )
+    return re.compile(rb"(?:" + pair + rb")++"), re.compile(pair)
+
+
 _ESTR = re.compile(rb"S:(\d+):\"")
-_INT = re.compile(rb"i:[+-]?\d+;")
-_FLOAT = re.compile(rb"d:(?:(?:[+-]?(?:\d+\.?\d*|\.\d+))(?:[eE][+-]?\d+)?|NAN|-?INF);")
-_BOOL = re.compile(rb"b:[01];")
-_REF = re.compile(rb"[rR]:[+-]?\d+;")
 _ARRAY = re.compile(rb"a:(\d+):\{")
 _OBJ = re.compile(rb"O:(\d+):\"")
 _OBJ_COUNT = re.compile(rb"\":(\d+):\{")
 _CUSTOM = re.compile(rb"C:(\d+):\"")
 _ENUM = re.compile(rb"E:(\d+):\"")
 _CLASS_OK = re.compile(rb"[0-9A-Za-z_\\\x7f-\xff]+")
-_HEAD = re.compile(rb"[sSiIdbaOCErR]:|N;|\}")
+_HEAD = re.compile(rb"[sSidbaOCErR]:|N;|\}")
 _SPL_GAP = re.compile(rb"[;,]?(?:[xm]:)?")
 
 
@@ -97,7 +134,7 @@ def looks_serialized(data: bytes) -> tuple[int, int] | None:
         end -= 1
     if end - start < 2:
         return None
-    if _LOOKS.match(data, start) is None:
+    if _LOOKS.match(data, start, end) is None:
         return None
     return start, end
 
@@ -141,112 +178,205 @@ def _scan(
     limit: int,
     sites: list[Site],
     fixes: list[tuple[int, int, int]] | None = None,
+    marks: list[int] | None = None,
 ) -> int:
-    """Scan one serialized value starting at ``pos``; return the offset just past it."""
-    # remaining[i]: tokens still expected in the i-th open container (2 per element).
+    """Scan one serialized value starting at ``pos``; return the offset just past it.
+
+    With ``marks`` (sorted offsets), runs of simple key/value pairs that hold no mark
+    are checked in bulk and their sites not recorded: only sites near a mark matter.
+    """
+    # remaining[i]: tokens still expected in the i-th open container (2 per element);
+    # key_kind[i]: what a string key of that container is (KEY or PROPERTY).
     remaining: list[int] = []
-    is_object: list[bool] = []
+    key_kind: list[int] = []
+    value_match = _VALUE.match
+    key_match = _KEY.match
+    pair_match = _PAIR.match
+    key_array_match = _KEY_ARRAY.match
+    run_pattern, run_pair = _run_patterns()
+    run_match = run_pattern.match
+    no_run = -1  # where the bulk path failed: take the exact path there once
+    append = sites.append
     while True:
-        if pos >= limit:
-            raise Malformed("value is truncated", pos)
         if remaining:
             left = remaining[-1]
-            if left == 0:
-                if data[pos] != 0x7D:  # }
-                    raise Malformed("container holds more elements than its count", pos)
-                pos += 1
-                remaining.pop()
-                is_object.pop()
-                if not remaining:
-                    return pos
-                remaining[-1] -= 1
-                continue
-            if left % 2 == 0:  # a key
-                c = data[pos]
-                if c == 0x73:  # s
-                    m = _STR.match(data, pos)
+            if not left & 1:
+                if left == 0:
+                    if pos >= limit or data[pos] != 0x7D:  # }
+                        if pos >= limit:
+                            raise Malformed("value is truncated", pos)
+                        raise Malformed("container holds more elements than its count", pos)
+                    pos += 1
+                    remaining.pop()
+                    key_kind.pop()
+                    if not remaining:
+                        return pos
+                    remaining[-1] -= 1
+                    continue
+                kind = key_kind[-1]
+                if fixes is None and pos != no_run:
+                    # Fastest path: a run of key/value pairs of quote-free strings and
+                    # scalars, matched and length-checked in bulk.
+                    m = run_match(data, pos)
+                    if m is not None:
+                        run_end = m.end()
+                        pairs = len(run_pair.findall(data, pos, run_end))
+                        if 2 * pairs <= left:
+                            if marks is None or _marked(marks, pos, run_end):
+                                _run_sites(data, pos, run_end, kind, append)
+                            pos = run_end
+                            left -= 2 * pairs
+                            remaining[-1] = left
+                            continue
+                        no_run = pos
+                # A key whose value is an array: both heads in one match.
+                m = key_array_match(data, pos)
+                if m is not None:
+                    key_start, key_end = m.span(2)
+                    if key_start == -1 or int(m.group(1)) == key_end - key_start:
+                        if key_start != -1:
+                            append((kind, pos + 2, key_start, key_end))
+                        remaining[-1] = left - 1
+                        remaining.append(2 * int(m.group(3)))
+                        key_kind.append(KEY)
+                        pos = m.end()
+                        continue
+                # Fast path: whole key/value pairs of quote-free strings and scalars.
+                while left:
+                    m = pair_match(data, pos)
                     if m is None:
-                        raise Malformed("invalid string key", pos)
-                    start = m.end()
-                    end = _fix(data, start, int(m.group(1)), limit, fixes)
-                    kind = PROPERTY if is_object[-1] else KEY
-                    sites.append(Site(kind, pos + 2, start, end))
-                    pos = end + 2
-                elif c == 0x69:  # i
-                    m = _INT.match(data, pos)
-                    if m is None:
-                        raise Malformed("invalid integer key", pos)
+                        break
+                    key_start, key_end = m.span(2)
+                    if key_start != -1 and int(m.group(1)) != key_end - key_start:
+                        break
+                    value_start, value_end = m.span(4)
+                    if value_start != -1 and int(m.group(3)) != value_end - value_start:
+                        break
+                    if key_start != -1:
+                        append((kind, pos + 2, key_start, key_end))
+                    if value_start != -1:
+                        append((VALUE, value_start - 2 - len(m.group(3)), value_start, value_end))
                     pos = m.end()
-                elif c == 0x53:  # S
-                    pos = _escaped(data, pos, limit, sites)
-                elif c == 0x7D:
-                    raise Malformed("container holds fewer elements than its count", pos)
+                    left -= 2
+                remaining[-1] = left
+                if not left or pos > limit:
+                    continue
+                m = key_match(data, pos)
+                if m is None:
+                    if pos < limit and data[pos] == 0x53:  # S
+                        pos = _escaped(data, pos, limit, sites)
+                        remaining[-1] = left - 1
+                        continue
+                    raise Malformed(_bad_key(data, pos, limit), pos)
+                if m.lastindex:
+                    start = m.end()
+                    end = start + int(m.group(1))
+                    if end + 2 > limit or data[end : end + 2] != b'";':
+                        end = _fix(data, start, end - start, limit, fixes)
+                    append((key_kind[-1], pos + 2, start, end))
+                    pos = end + 2
                 else:
-                    raise Malformed("array key is neither an integer nor a string", pos)
+                    pos = m.end()
                 remaining[-1] = left - 1
                 continue
-        c = data[pos]
-        if c == 0x73:  # s
-            m = _STR.match(data, pos)
-            if m is None:
-                raise Malformed("invalid string", pos)
-            start = m.end()
-            end = _fix(data, start, int(m.group(1)), limit, fixes)
-            sites.append(Site(VALUE, pos + 2, start, end))
-            pos = end + 2
-        elif c == 0x61:  # a
-            m = _ARRAY.match(data, pos)
-            if m is None:
-                raise Malformed("invalid array", pos)
-            remaining.append(2 * int(m.group(1)))
-            is_object.append(False)
-            pos = m.end()
-            continue
-        elif c == 0x69 or c == 0x64 or c == 0x62 or c == 0x4E or c == 0x72 or c == 0x52:
-            pattern = {0x69: _INT, 0x64: _FLOAT, 0x62: _BOOL, 0x72: _REF, 0x52: _REF}.get(c)
-            if pattern is None:  # N
-                if data[pos : pos + 2] != b"N;":
-                    raise Malformed("invalid null", pos)
-                pos += 2
+        m = value_match(data, pos)
+        if m is not None:
+            if m.lastindex:
+                start = m.end()
+                end = start + int(m.group(1))
+                if end + 2 > limit or data[end : end + 2] != b'";':
+                    end = _fix(data, start, end - start, limit, fixes)
+                append((VALUE, pos + 2, start, end))
+                pos = end + 2
             else:
-                m = pattern.match(data, pos)
-                if m is None:
-                    raise Malformed(f"invalid {chr(c)}: value", pos)
                 pos = m.end()
-        elif c == 0x4F:  # O
-            m = _OBJ.match(data, pos)
-            if m is None:
-                raise Malformed("invalid object", pos)
-            start = m.end()
-            end = start + int(m.group(1))
-            _class_name(data, start, end, pos)
-            m2 = _OBJ_COUNT.match(data, end)
-            if m2 is None:
-                raise Malformed("object class name length or count is wrong", pos)
-            sites.append(Site(CLASS_NAME, pos + 2, start, end))
-            remaining.append(2 * int(m2.group(1)))
-            is_object.append(True)
-            pos = m2.end()
-            continue
-        elif c == 0x43:  # C
-            pos = _custom(data, pos, limit, sites)
-        elif c == 0x45:  # E
-            m = _ENUM.match(data, pos)
-            if m is None:
-                raise Malformed("invalid enum", pos)
-            start = m.end()
-            end = start + int(m.group(1))
-            if data[end : end + 2] != b'";' or data.find(b":", start, end) == -1:
-                raise Malformed("invalid enum case", pos)
-            sites.append(Site(ENUM, pos + 2, start, end))
-            pos = end + 2
-        elif c == 0x53:  # S
-            pos = _escaped(data, pos, limit, sites)
         else:
-            raise Malformed("unknown token", pos)
+            if pos >= limit:
+                raise Malformed("value is truncated", pos)
+            c = data[pos]
+            if c == 0x61:  # a
+                m = _ARRAY.match(data, pos)
+                if m is None:
+                    raise Malformed("invalid array", pos)
+                remaining.append(2 * int(m.group(1)))
+                key_kind.append(KEY)
+                pos = m.end()
+                continue
+            if c == 0x4F:  # O
+                pos, count = _object(data, pos, sites)
+                remaining.append(2 * count)
+                key_kind.append(PROPERTY)
+                continue
+            if c == 0x43:  # C
+                pos = _custom(data, pos, limit, sites)
+            elif c == 0x45:  # E
+                pos = _enum(data, pos, sites)
+            elif c == 0x53:  # S
+                pos = _escaped(data, pos, limit, sites)
+            else:
+                raise Malformed(_bad_value(c), pos)
+        if pos > limit:
+            raise Malformed("value is truncated", limit)
         if not remaining:
             return pos
         remaining[-1] -= 1
+
+
+def _marked(marks: list[int], start: int, end: int) -> bool:
+    index = bisect_left(marks, start)
+    return index < len(marks) and marks[index] < end
+
+
+def _run_sites(data: bytes, start: int, end: int, kind: int, append: Any) -> None:
+    for m in _PAIR.finditer(data, start, end):
+        key_start, key_end = m.span(2)
+        if key_start != -1:
+            append((kind, m.start() + 2, key_start, key_end))
+        value_start, value_end = m.span(4)
+        if value_start != -1:
+            append((VALUE, value_start - 2 - len(m.group(3)), value_start, value_end))
+
+
+def _bad_key(data: bytes, pos: int, limit: int) -> str:
+    if pos >= limit:
+        return "value is truncated"
+    if data[pos] == 0x7D:
+        return "container holds fewer elements than its count"
+    if data[pos] in b"si":
+        return "invalid array key"
+    return "array key is neither an integer nor a string"
+
+
+def _bad_value(c: int) -> str:
+    if c in b"sidbrRN":
+        return f"invalid {chr(c)} value"
+    return "unknown token"
+
+
+def _object(data: bytes, pos: int, sites: list[Site]) -> tuple[int, int]:
+    m = _OBJ.match(data, pos)
+    if m is None:
+        raise Malformed("invalid object", pos)
+    start = m.end()
+    end = start + int(m.group(1))
+    _class_name(data, start, end, pos)
+    m2 = _OBJ_COUNT.match(data, end)
+    if m2 is None:
+        raise Malformed("object class name length or count is wrong", pos)
+    sites.append((CLASS_NAME, pos + 2, start, end))
+    return m2.end(), int(m2.group(1))
+
+
+def _enum(data: bytes, pos: int, sites: list[Site]) -> int:
+    m = _ENUM.match(data, pos)
+    if m is None:
+        raise Malformed("invalid enum", pos)
+    start = m.end()
+    end = start + int(m.group(1))
+    if data[end : end + 2] != b'";' or data.find(b":", start, end) == -1:
+        raise Malformed("invalid enum case", pos)
+    sites.append((ENUM, pos + 2, start, end))
+    return end + 2
 
 
 def _custom(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
@@ -259,12 +389,12 @@ def _custom(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
     m2 = _OBJ_COUNT.match(data, end)
     if m2 is None:
         raise Malformed("custom object class name length is wrong", pos)
-    sites.append(Site(CLASS_NAME, pos + 2, start, end))
+    sites.append((CLASS_NAME, pos + 2, start, end))
     body = m2.end()
     body_end = body + int(m2.group(1))
     if body_end >= limit or data[body_end] != 0x7D:
         raise Malformed("custom object payload length is wrong", pos)
-    sites.append(Site(PAYLOAD, end + 2, body, body_end))
+    sites.append((PAYLOAD, end + 2, body, body_end))
     return body_end + 1
 
 
@@ -279,22 +409,25 @@ def _escaped(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
         cursor += 3 if data[cursor] == 0x5C else 1
     if data[cursor : cursor + 2] != b'";':
         raise Malformed("escaped string does not end with a quote", pos)
-    sites.append(Site(ESCAPED, pos + 2, start, cursor))
+    sites.append((ESCAPED, pos + 2, start, cursor))
     return cursor + 2
 
 
-def parse(data: bytes, start: int = 0, end: int | None = None) -> list[Site]:
+def parse(
+    data: bytes, start: int = 0, end: int | None = None, marks: list[int] | None = None
+) -> list[Site]:
     """The string-like tokens of the one serialized value in ``data[start:end]``.
 
     Raises :class:`Malformed` (with a reason and offset) if the span is not exactly one
-    value that PHP would unserialize.
+    value that PHP would unserialize. With ``marks`` (sorted offsets, such as where a
+    search string starts), sites far from every mark may be left out.
 
     >>> parse(b'a:1:{s:1:"k";s:2:"v1";}')
-    [Site(kind=1, digits=7, start=10, end=11), Site(kind=0, digits=15, start=18, end=20)]
+    [(1, 7, 10, 11), (0, 15, 18, 20)]
     """
     limit = len(data) if end is None else end
     sites: list[Site] = []
-    pos = _scan(data, start, limit, sites)
+    pos = _scan(data, start, limit, sites, None, marks)
     if pos != limit:
         raise Malformed("unexpected bytes after the value", pos)
     return sites
@@ -350,13 +483,13 @@ def sites_touching(sites: list[Site], spans: list[tuple[int, int]]) -> list[Site
     """The sites that fully contain at least one of the sorted ``spans`` (start, end)."""
     if not spans or not sites:
         return []
-    starts = [site.start for site in sites]
+    starts = [site[2] for site in sites]
     chosen: dict[int, Site] = {}
     for span_start, span_end in spans:
         index = bisect_right(starts, span_start) - 1
         if index >= 0:
             site = sites[index]
-            if span_end <= site.end:
+            if span_end <= site[3]:
                 chosen[index] = site
     return [chosen[i] for i in sorted(chosen)]
 
@@ -368,11 +501,11 @@ def splice(data: bytes, replacements: list[tuple[Site, bytes]]) -> bytes:
     """
     out: list[bytes] = []
     last = 0
-    for site, new in replacements:
-        out.append(data[last : site.digits])
+    for (_kind, digits, start, end), new in replacements:
+        out.append(data[last:digits])
         out.append(str(len(new)).encode())
-        out.append(data[site.start - 2 : site.start])  # ':"' or ':{'
+        out.append(data[start - 2 : start])  # ':"' or ':{'
         out.append(new)
-        last = site.end
+        last = end
     out.append(data[last:])
     return b"".join(out)

@@ -138,7 +138,7 @@ class _DumpRewriter:
 
     def line(self, buf: bytes, number: int) -> bytes:
         for anchor in self.anchors:
-            if anchor in buf:
+            if buf.find(anchor) >= 0:
                 break
         else:
             return buf
@@ -153,7 +153,7 @@ class _DumpRewriter:
             group = 1 if match.start(1) != -1 else 2
             start, end = match.span(group)
             raw = buf[start:end]
-            if not any(anchor in raw for anchor in self.anchors):
+            if not any(raw.find(anchor) >= 0 for anchor in self.anchors):
                 continue
             quote = 0x27 if group == 1 else 0x22
             value = sql_unescape(raw, quote)
