@@ -196,7 +196,9 @@ class Settings(_Strict):
             body["db"] = env.db.display()
             if env.login is not None:
                 body["login"]["password"] = "***"
-        return data
+        masked = _mask_secrets(data)
+        assert isinstance(masked, dict)
+        return masked
 
     def environment(self, name: str) -> EnvironmentSettings:
         """The environment called ``name``, or a ConfigError listing the known names."""
@@ -224,6 +226,31 @@ class Settings(_Strict):
         if root.name == "sandbox" and root.parent.name == ".parity":
             root = root.parent.parent
         return f"sqlite:///{root / '.parity' / 'state.db'}"
+
+
+def _mask_url(text: str) -> str:
+    """A URL with the password of its user part replaced by ***."""
+    parts = urlsplit(text)
+    if parts.password is None or not parts.scheme:
+        return text
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def _mask_secrets(value: object) -> object:
+    """Every SecretStr (dumped by pydantic as ``**********``) and every password inside
+    a URL, masked the same way: ``***``."""
+    if isinstance(value, dict):
+        return {k: _mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_secrets(v) for v in value]
+    if isinstance(value, str):
+        if value == "**********":
+            return "***"
+        if "://" in value and "@" in value:
+            return _mask_url(value)
+    return value
 
 
 def find_config(explicit: Path | None = None) -> Path:

@@ -21,6 +21,7 @@ from parity.cli import (
     drift_cmd,
     jobs_cmd,
     measure_cmd,
+    refresh_cmd,
     replace_cmd,
     sandbox_cmd,
 )
@@ -44,6 +45,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(measure_cmd.app, name="measure")
+app.add_typer(refresh_cmd.app, name="refresh")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(content_cmd.app, name="content")
 app.command("doctor")(doctor_cmd.doctor)

@@ -13,6 +13,8 @@ staging copy of production would mail real people or call real services.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -178,7 +180,8 @@ class EventAssessment:
             "seconds_until": self.seconds_until,
             "schedule": self.event.schedule or "once",
             "interval_s": self.event.interval,
-            "args": _plain(self.event.args),
+            # Arguments can hold addresses or tokens: only their fingerprint is shown.
+            "args_hash": args_fingerprint(self.event.args),
             "overdue": self.overdue,
             "reaches_outside": None
             if self.reach is None
@@ -227,6 +230,14 @@ class CronReport:
             },
             "events": [event.as_dict() for event in self.events],
         }
+
+
+def args_fingerprint(args: PhpValue) -> str | None:
+    """A short stable hash of an event's arguments (None when it has none)."""
+    if args is None or args == {}:
+        return None
+    text = json.dumps(_plain(args), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def _plain(value: PhpValue) -> Any:

@@ -20,17 +20,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from parity.refresh.checkpoints import RollbackPoint, RunRecord
+    from parity.refresh.guards import check_guards, target_key
     from parity.refresh.phpass import check_portable_hash, portable_hash
     from parity.refresh.plan import RefreshPlan, TablePlan, build_plan
+    from parity.refresh.progress import RefreshProgress
     from parity.refresh.report import RefreshResult, RollbackResult, TableReport
-    from parity.refresh.service import (
-        RefreshProgress,
-        RefreshService,
-        check_guards,
-        refresh_history,
-        rollback_refresh,
-        target_key,
-    )
+    from parity.refresh.rollback import refresh_history, rollback_refresh
+    from parity.refresh.service import RefreshService
     from parity.refresh.settings import RefreshSection, ScrubRule, refresh_settings
     from parity.refresh.urls import refresh_pairs, url_pairs
     from parity.refresh.verify import VerificationFailed
@@ -74,12 +70,12 @@ _LAZY: dict[str, tuple[str, str]] = {
     "RefreshResult": ("parity.refresh.report", "RefreshResult"),
     "RollbackResult": ("parity.refresh.report", "RollbackResult"),
     "TableReport": ("parity.refresh.report", "TableReport"),
-    "RefreshProgress": ("parity.refresh.service", "RefreshProgress"),
+    "RefreshProgress": ("parity.refresh.progress", "RefreshProgress"),
     "RefreshService": ("parity.refresh.service", "RefreshService"),
-    "check_guards": ("parity.refresh.service", "check_guards"),
-    "refresh_history": ("parity.refresh.service", "refresh_history"),
-    "rollback_refresh": ("parity.refresh.service", "rollback_refresh"),
-    "target_key": ("parity.refresh.service", "target_key"),
+    "check_guards": ("parity.refresh.guards", "check_guards"),
+    "refresh_history": ("parity.refresh.rollback", "refresh_history"),
+    "rollback_refresh": ("parity.refresh.rollback", "rollback_refresh"),
+    "target_key": ("parity.refresh.guards", "target_key"),
     "RefreshSection": ("parity.refresh.settings", "RefreshSection"),
     "ScrubRule": ("parity.refresh.settings", "ScrubRule"),
     "refresh_settings": ("parity.refresh.settings", "refresh_settings"),

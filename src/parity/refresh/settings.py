@@ -163,6 +163,11 @@ class RefreshSection(_Strict):
     purge_recent_posts: int = Field(
         default=100, ge=0, description="also purge this many latest published posts and pages"
     )
+    workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="processes that rewrite and scrub (default: one per core for big copies)",
+    )
     lease_seconds: int = Field(
         default=120, ge=10, description="lease time-to-live; renewed while the refresh runs"
     )

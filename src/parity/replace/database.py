@@ -101,8 +101,16 @@ class ReplaceResult:
         """Occurrences rewritten (or that would be), all tables."""
         return sum(c.report.occurrences for c in self.columns)
 
+    def totals(self) -> RewriteReport:
+        """Every column's report added up."""
+        total = RewriteReport(list(self.pairs))
+        for column in self.columns:
+            total.merge(column.report)
+        return total
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (stable: see docs/json-output.md)."""
+        total = self.totals()
         return {
             "environment": self.environment,
             "dry_run": self.dry_run,
@@ -110,6 +118,12 @@ class ReplaceResult:
             "rows_read": self.rows_read,
             "rows_written": self.rows_written,
             "occurrences": self.occurrences,
+            "by_pair": [
+                {"search": s, "replace": r, "occurrences": n} for (s, r), n in total.by_pair.items()
+            ],
+            "by_encoding": total.by_encoding,
+            "malformed": total.malformed_count,
+            "not_rewritten": dict(total.skipped_by_reason),
             "tables": [
                 {
                     "table": t.table,

@@ -10,25 +10,41 @@ Example::
         for table in db.tables():
             for rows in db.stream(table, chunk_size=2000):
                 ...
+
+For copying a whole database byte for byte (``parity refresh``): ``connect(env,
+all_bytes=True)`` returns every column as the bytes the server sent (numbers and dates
+too), ``snapshot()`` reads from one consistent read-only transaction, and
+``open_bulk_writer()`` gives a separate, guarded connection that writes multi-row INSERTs
+within ``max_allowed_packet``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import MySQLdb
+import MySQLdb.converters
 import MySQLdb.cursors
 
 from parity.config import EnvironmentSettings
 from parity.errors import DatabaseError, DatabaseUnreachable
 from parity.targets.guard import ensure_writable
 
-__all__ = ["Database", "Row", "quote_identifier"]
+__all__ = [
+    "BulkWriter",
+    "ColumnInfo",
+    "Database",
+    "Row",
+    "ServerIdentity",
+    "TableInfo",
+    "insert_statements",
+    "quote_identifier",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +53,27 @@ Row = tuple[Any, ...]
 CONNECT_TIMEOUT_S = 5
 _UNREACHABLE = {2002, 2003, 2005, 2006, 2013}
 _ACCESS_DENIED = {1044, 1045, 1698}
+# Column types whose values are bytes with no character set: written as _binary'...'.
+_BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit"}
+
+
+# A value escaped for a quoted SQL string literal: the driver's connection-free escaping
+# (backslash, quotes, NUL, CR, LF, Ctrl-Z), right for UTF-8 and binary data, whose
+# multi-byte sequences never contain those bytes, and usable from any thread while the
+# connection is busy.
+_escape_bytes = cast(Callable[[bytes], bytes], MySQLdb._mysql.escape_string)
+
+
+def _bytes_only_conversions() -> dict[Any, Any]:
+    """mysqlclient's converters without the decoders: every column arrives as bytes."""
+    return {k: v for k, v in MySQLdb.converters.conversions.items() if not isinstance(k, int)}
+
+
+def _text(value: Any) -> str:
+    """A metadata value as text, whether the connection returns str or bytes."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8")
+    return str(value)
 
 
 def quote_identifier(name: str) -> str:
@@ -56,6 +93,53 @@ class TableInfo:
     primary_key: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column: its name, its type (``varchar``, ``longtext``, ``bigint`` ...)."""
+
+    name: str
+    data_type: str
+
+    @property
+    def is_text(self) -> bool:
+        """True for columns that hold text or bytes (where a URL or an address can be)."""
+        return self.data_type in _TEXT_TYPES
+
+    @property
+    def is_binary(self) -> bool:
+        """True for columns without a character set (BLOB, VARBINARY, BIT)."""
+        return self.data_type in _BINARY_TYPES
+
+
+_TEXT_TYPES = {
+    "char",
+    "varchar",
+    "tinytext",
+    "text",
+    "mediumtext",
+    "longtext",
+    "json",
+    "binary",
+    "varbinary",
+    "tinyblob",
+    "blob",
+    "mediumblob",
+    "longblob",
+    "enum",
+    "set",
+}
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """Which server and schema a connection reached (to tell two environments apart)."""
+
+    hostname: str
+    port: int
+    datadir: str
+    database: str
+
+
 class Database:
     """A connection to one environment's database."""
 
@@ -68,33 +152,21 @@ class Database:
 
     @classmethod
     def connect(
-        cls, env: EnvironmentSettings, *, timeout: int = CONNECT_TIMEOUT_S, raw: bool = False
+        cls,
+        env: EnvironmentSettings,
+        *,
+        timeout: int = CONNECT_TIMEOUT_S,
+        raw: bool = False,
+        all_bytes: bool = False,
     ) -> Database:
         """Open a connection; errors name host and port, never the password.
 
         ``raw=True`` returns text columns as the bytes stored (what a byte-exact rewrite
-        needs) instead of ``str``.
+        needs) instead of ``str``. ``all_bytes=True`` also returns numbers, dates and
+        every other column as the bytes the server sent, so a row can be written back
+        exactly as it was read (and no time is spent converting it).
         """
-        db = env.db
-        kwargs: dict[str, Any] = {
-            "user": db.user,
-            "password": db.password.get_secret_value(),
-            "database": db.database,
-            "charset": "utf8mb4",
-            "connect_timeout": timeout,
-            "autocommit": True,
-            "use_unicode": not raw,
-        }
-        if db.socket:
-            kwargs["unix_socket"] = db.socket
-        else:
-            kwargs["host"] = db.host
-            kwargs["port"] = db.port
-        try:
-            conn = MySQLdb.connect(**kwargs)
-        except MySQLdb.MySQLError as exc:
-            raise _translate(exc, env) from None
-        database = cls(env, conn)
+        database = cls(env, _open(env, timeout=timeout, raw=raw or all_bytes, all_bytes=all_bytes))
         if env.protected:
             # Belt and braces: the server itself refuses writes on this session.
             database._run("SET SESSION TRANSACTION READ ONLY")
@@ -129,6 +201,99 @@ class Database:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
+    def show_create_table(self, table: str) -> str:
+        """The ``CREATE TABLE`` statement of ``table``, as the server prints it."""
+        rows = self.query(f"SHOW CREATE TABLE {quote_identifier(table)}")
+        return _text(rows[0][1])
+
+    def column_info(self, table: str) -> list[ColumnInfo]:
+        """The columns of ``table`` in table order, with their types."""
+        rows = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = DATABASE() AND table_name = %s ORDER BY ordinal_position",
+            [table],
+        )
+        return [ColumnInfo(_text(r[0]), _text(r[1]).lower()) for r in rows]
+
+    def table_sizes(self) -> dict[str, int]:
+        """Bytes (data and indexes, as the server estimates them) of every base table."""
+        rows = self.query(
+            "SELECT table_name, COALESCE(data_length, 0) + COALESCE(index_length, 0)"
+            " FROM information_schema.tables"
+            " WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
+        )
+        return {_text(r[0]): int(r[1]) for r in rows}
+
+    def all_tables(self) -> list[str]:
+        """Every base table of the schema, whatever its prefix."""
+        rows = self.query(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+        return [_text(r[0]) for r in rows]
+
+    def index_names(self, table: str) -> list[str]:
+        """The names of ``table``'s indexes (``PRIMARY`` included)."""
+        rows = self.query(
+            "SELECT DISTINCT index_name FROM information_schema.statistics"
+            " WHERE table_schema = DATABASE() AND table_name = %s",
+            [table],
+        )
+        return [_text(r[0]) for r in rows]
+
+    def server_identity(self) -> ServerIdentity:
+        """Host name, port, data directory and schema of the server this connection reached."""
+        row = self.query("SELECT @@hostname, @@port, @@datadir, DATABASE()")[0]
+        return ServerIdentity(_text(row[0]), int(row[1]), _text(row[2]), _text(row[3]))
+
+    def max_allowed_packet(self) -> int:
+        """The largest statement the server accepts from this session, in bytes."""
+        return int(self.scalar("SELECT @@max_allowed_packet"))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """Every read inside sees one consistent, read-only view of the whole schema.
+
+        ``START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`` at REPEATABLE READ, in
+        UTC so TIMESTAMP columns read as they are stored. Ended (rolled back) on exit.
+        """
+        self._run("SET SESSION time_zone = '+00:00'")
+        self._run("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        try:
+            yield self
+        finally:
+            try:
+                self._conn.rollback()
+            except MySQLdb.MySQLError:
+                log.warning("ending the snapshot failed on %s", self.env.name)
+
+    def try_lock(self, name: str) -> bool:
+        """Take the server-wide named lock ``name`` (``GET_LOCK``) without waiting.
+
+        The server releases it when this connection ends, even if the process is killed.
+        """
+        return int(self.scalar("SELECT GET_LOCK(%s, 0)", [name]) or 0) == 1
+
+    def lock_in_use(self, name: str) -> bool:
+        """True when some session of this server holds the named lock ``name``."""
+        return self.scalar("SELECT IS_USED_LOCK(%s)", [name]) is not None
+
+    def release_lock(self, name: str) -> None:
+        """Give back a named lock taken with :meth:`try_lock`."""
+        self.scalar("SELECT RELEASE_LOCK(%s)", [name])
+
+    def open_bulk_writer(
+        self, *, action: str, max_statement_bytes: int = 4 * 1024 * 1024
+    ) -> BulkWriter:
+        """A second connection to this environment for fast bulk writes (guarded).
+
+        Refused on a protected environment. See :class:`BulkWriter`.
+        """
+        ensure_writable(self.env, action)
+        conn = _open(self.env, timeout=CONNECT_TIMEOUT_S, raw=True, all_bytes=True)
+        return BulkWriter(self.env, conn, action=action, max_statement_bytes=max_statement_bytes)
+
     def tables(self, prefix: str | None = None) -> list[str]:
         """Base tables whose name starts with ``prefix`` (default: the table prefix)."""
         prefix = self.env.table_prefix if prefix is None else prefix
@@ -139,7 +304,7 @@ class Database:
             " AND table_name LIKE %s ORDER BY table_name",
             [like],
         )
-        return [str(r[0]) for r in rows]
+        return [_text(r[0]) for r in rows]
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         """The primary key columns of ``table`` in key order (empty when none)."""
@@ -149,7 +314,7 @@ class Database:
             " ORDER BY seq_in_index",
             [table],
         )
-        return tuple(str(r[0]) for r in rows)
+        return tuple(_text(r[0]) for r in rows)
 
     def columns(self, table: str) -> list[str]:
         """The column names of ``table`` in table order."""
@@ -158,25 +323,34 @@ class Database:
             " WHERE table_schema = DATABASE() AND table_name = %s ORDER BY ordinal_position",
             [table],
         )
-        return [str(r[0]) for r in rows]
+        return [_text(r[0]) for r in rows]
 
     def stream(
-        self, table: str, *, chunk_size: int = 2000, columns: Sequence[str] | None = None
+        self,
+        table: str,
+        *,
+        chunk_size: int = 2000,
+        columns: Sequence[str] | None = None,
+        where: str | None = None,
+        params: Sequence[Any] | None = None,
+        primary_key: Sequence[str] | None = None,
     ) -> Iterator[list[Row]]:
         """Yield the rows of ``table`` in primary-key order, ``chunk_size`` at a time.
 
         One unbuffered query: memory holds one chunk, whatever the table's size. A table
-        without a primary key is streamed in storage order.
+        without a primary key is streamed in storage order. ``where`` (with ``%s``
+        ``params``) filters rows; ``primary_key`` saves looking the key up again.
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         cols = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
-        pk = self.primary_key(table)
+        pk = self.primary_key(table) if primary_key is None else tuple(primary_key)
         order = f" ORDER BY {', '.join(quote_identifier(c) for c in pk)}" if pk else ""
-        sql = f"SELECT {cols} FROM {quote_identifier(table)}{order}"
+        filter_sql = f" WHERE {where}" if where else ""
+        sql = f"SELECT {cols} FROM {quote_identifier(table)}{filter_sql}{order}"
         cur = self._conn.cursor(MySQLdb.cursors.SSCursor)
         try:
-            self._execute(cur, sql, None)
+            self._execute(cur, sql, params)
             while True:
                 try:
                     rows = cur.fetchmany(chunk_size)
@@ -232,6 +406,97 @@ class Database:
             raise _translate(exc, self.env) from None
 
 
+class BulkWriter:
+    """A separate connection that writes many rows fast, for one guarded action.
+
+    The session skips foreign-key and unique checks (the rows come from a consistent
+    copy that already satisfied them), keeps zero dates and explicit zero ids
+    (``NO_AUTO_VALUE_ON_ZERO``) and uses UTC, like a mysqldump restore. Each INSERT is
+    its own transaction (autocommit), so a table always holds a prefix of what was sent.
+    Rows must be tuples of bytes (or None), as ``Database.connect(all_bytes=True)`` reads
+    them. Every write re-checks the guard.
+    """
+
+    def __init__(
+        self, env: EnvironmentSettings, connection: Any, *, action: str, max_statement_bytes: int
+    ) -> None:
+        ensure_writable(env, action)
+        self.env = env
+        self.action = action
+        self._conn: Any = connection
+        self._run(
+            "SET SESSION foreign_key_checks = 0, unique_checks = 0,"
+            " sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'"
+        )
+        packet = int(self._query("SELECT @@max_allowed_packet")[0][0])
+        self.max_statement_bytes = max(16 * 1024, min(max_statement_bytes, packet - 4096))
+
+    def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        if self._conn.open:
+            self._conn.close()
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def execute(self, sql: str | bytes, params: Sequence[Any] | None = None) -> int:
+        """Run one statement (DDL, DELETE ...); returns the affected row count."""
+        ensure_writable(self.env, self.action)
+        with self._conn.cursor() as cur:
+            try:
+                return int(cur.execute(sql, params))
+            except MySQLdb.MySQLError as exc:
+                raise _translate(exc, self.env) from None
+
+    def insert_statements(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[bytes | None]],
+        *,
+        binary_columns: Sequence[bool] | None = None,
+    ) -> Iterator[tuple[bytes, int]]:
+        """Multi-row ``INSERT`` statements for ``rows`` within this writer's size limit.
+
+        See :func:`insert_statements`; send each with :meth:`send`.
+        """
+        return insert_statements(
+            table,
+            columns,
+            rows,
+            binary_columns=binary_columns,
+            max_bytes=self.max_statement_bytes,
+        )
+
+    def send(self, statement: bytes) -> int:
+        """Run one statement built by :meth:`insert_statements`; returns rows inserted."""
+        ensure_writable(self.env, self.action)
+        with self._conn.cursor() as cur:
+            try:
+                return int(cur.execute(statement))
+            except MySQLdb.MySQLError as exc:
+                raise _translate(exc, self.env) from None
+
+    def _query(self, sql: str) -> list[Row]:
+        with self._conn.cursor() as cur:
+            try:
+                cur.execute(sql)
+            except MySQLdb.MySQLError as exc:
+                raise _translate(exc, self.env) from None
+            return list(cur.fetchall())
+
+    def _run(self, sql: str) -> None:
+        self._query(sql)
+
+
 class Writer:
     """Statements inside one open transaction (handed out by ``Database.transaction``)."""
 
@@ -252,6 +517,87 @@ class Writer:
                 return int(cur.executemany(sql, rows) or 0)
             except MySQLdb.MySQLError as exc:
                 raise _translate(exc, self._db.env) from None
+
+
+def insert_statements(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[bytes | None]],
+    *,
+    binary_columns: Sequence[bool] | None = None,
+    max_bytes: int = 4 * 1024 * 1024,
+) -> Iterator[tuple[bytes, int]]:
+    """Multi-row ``INSERT`` statements for ``rows``, each at most ``max_bytes`` long.
+
+    Yields ``(statement, row_count)``. Values are bytes (or None), as
+    ``Database.connect(all_bytes=True)`` reads them; columns flagged in
+    ``binary_columns`` are written as ``_binary'...'``. A single row larger than the limit
+    gets a statement of its own (the server may still refuse it if it exceeds
+    ``max_allowed_packet``). No connection is used, so statements can be built in
+    another thread or process than the one sending them.
+    """
+    head = (
+        f"INSERT INTO {quote_identifier(table)}"
+        f" ({', '.join(quote_identifier(c) for c in columns)}) VALUES "
+    ).encode()
+    flags = list(binary_columns or [False] * len(columns))
+    openers = [b"_binary'" if flag else b"'" for flag in flags]
+    fast = not any(flags)
+    escape = _escape_bytes
+    parts: list[bytes] = []
+    size = len(head)
+    for row in rows:
+        if fast and None not in row:
+            # The common row: every value bytes, no binary column.
+            encoded = b"('" + b"','".join(map(escape, row)) + b"')"  # type: ignore[arg-type]
+        else:
+            encoded = (
+                b"("
+                + b",".join(
+                    [
+                        b"NULL"
+                        if value is None
+                        else opener + escape(value) + b"'"
+                        if isinstance(value, bytes)
+                        else opener + escape(str(value).encode()) + b"'"
+                        for opener, value in zip(openers, row, strict=True)
+                    ]
+                )
+                + b")"
+            )
+        if parts and size + len(encoded) + 1 > max_bytes:
+            yield head + b",".join(parts), len(parts)
+            parts = []
+            size = len(head)
+        parts.append(encoded)
+        size += len(encoded) + 1
+    if parts:
+        yield head + b",".join(parts), len(parts)
+
+
+def _open(env: EnvironmentSettings, *, timeout: int, raw: bool, all_bytes: bool) -> Any:
+    """A driver connection to ``env``'s database; errors never show the password."""
+    db = env.db
+    kwargs: dict[str, Any] = {
+        "user": db.user,
+        "password": db.password.get_secret_value(),
+        "database": db.database,
+        "charset": "utf8mb4",
+        "connect_timeout": timeout,
+        "autocommit": True,
+        "use_unicode": not raw,
+    }
+    if all_bytes:
+        kwargs["conv"] = _bytes_only_conversions()
+    if db.socket:
+        kwargs["unix_socket"] = db.socket
+    else:
+        kwargs["host"] = db.host
+        kwargs["port"] = db.port
+    try:
+        return MySQLdb.connect(**kwargs)
+    except MySQLdb.MySQLError as exc:
+        raise _translate(exc, env) from None
 
 
 def _translate(exc: MySQLdb.MySQLError, env: EnvironmentSettings) -> DatabaseError:
