@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import MySQLdb
 import pytest
 
 from parity.sandbox import Sandbox, SandboxPorts
@@ -61,6 +63,21 @@ def sandbox(
         yield box
     finally:
         box.down(purge=True)
+
+
+@pytest.fixture(scope="module")
+def root(sandbox: Sandbox) -> Iterator[Any]:
+    """Root on staging's database (autocommit), of whichever sandbox the module uses."""
+    conn = MySQLdb.connect(
+        **sandbox.root_connect_args(),
+        database=sandbox.database("staging"),
+        autocommit=True,
+        charset="utf8mb4",
+    )
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import MySQLdb
 import pytest
 from typer.testing import CliRunner
 
@@ -43,21 +42,6 @@ HOOK_META = ("_encloseme", "_pingme", "_wp_old_slug", "_wp_trash_meta_time")
 def sandbox(private_sandbox: Sandbox) -> Sandbox:
     """Imports change staging for good: this module runs on a sandbox of its own."""
     return private_sandbox
-
-
-@pytest.fixture(scope="module")
-def root(sandbox: Sandbox) -> Iterator[Any]:
-    """Root on staging's database (autocommit)."""
-    conn = MySQLdb.connect(
-        **sandbox.root_connect_args(),
-        database=sandbox.database("staging"),
-        autocommit=True,
-        charset="utf8mb4",
-    )
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def sql(root: Any, query: str, params: Any = None) -> list[tuple[Any, ...]]:

@@ -14,11 +14,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import MySQLdb
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -44,21 +42,6 @@ PLUGIN = "parity-drift-test/parity-drift-test.php"
 @pytest.fixture(scope="module")
 def settings(parity_config: Path) -> Settings:
     return load_settings(parity_config)
-
-
-@pytest.fixture(scope="module")
-def root(sandbox: Sandbox) -> Iterator[Any]:
-    """Root on staging's database (autocommit)."""
-    conn = MySQLdb.connect(
-        **sandbox.root_connect_args(),
-        database=sandbox.database("staging"),
-        autocommit=True,
-        charset="utf8mb4",
-    )
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def get_option(root: Any, name: str) -> str:
