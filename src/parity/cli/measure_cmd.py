@@ -31,7 +31,7 @@ from parity.store import open_store
 from parity.targets.cache import purger_for
 from parity.targets.site import Site
 
-__all__ = ["MeasureMode", "app"]
+__all__ = ["MeasureMode", "app", "comparison_view", "measurements_table"]
 
 
 class _MeasureGroup(TyperGroup):
@@ -83,7 +83,7 @@ def _ages(samples: tuple[TimedSample, ...]) -> str:
     return str(ages[0]) if min(ages) == max(ages) else f"{min(ages)}-{max(ages)}"
 
 
-def _measurements_table(saved: list[Measurement]) -> RenderableType:
+def measurements_table(saved: list[Measurement]) -> RenderableType:
     table = Table(title="parity measure (milliseconds)", title_justify="left")
     for column in ("id", "env", "route", "mode", "n", "median", "p95", "MAD", "95% CI median"):
         table.add_column(column, overflow="fold")
@@ -203,7 +203,7 @@ def measure(
     if format is OutputFormat.json:
         print_json({"measurements": [m.as_dict() for m in saved]})
         return
-    console.print(_measurements_table(saved))
+    console.print(measurements_table(saved))
     if show_samples:
         console.print(_samples_table(saved))
 
@@ -222,7 +222,7 @@ def _side(name: str, m: Measurement, summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def _comparison_view(result: MeasurementComparison) -> RenderableType:
+def comparison_view(result: MeasurementComparison) -> RenderableType:
     data = result.comparison.as_dict()
     table = Table(title="parity measure compare (milliseconds)", title_justify="left")
     for column in ("", "measurement", "n", "median", "p95", "MAD", "95% CI median", "cache"):
@@ -271,6 +271,6 @@ def measure_compare(
     if format is OutputFormat.json:
         print_json(result.as_dict())
     else:
-        console.print(_comparison_view(result))
+        console.print(comparison_view(result))
     if result.exit_code:
         raise typer.Exit(result.exit_code)

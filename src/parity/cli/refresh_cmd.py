@@ -28,7 +28,7 @@ from parity.refresh import (
 )
 from parity.store import open_store
 
-__all__ = ["app"]
+__all__ = ["app", "print_summary"]
 
 app = typer.Typer(
     help="Copy one environment's database onto another: rewritten, scrubbed, verified,"
@@ -80,7 +80,7 @@ class _Bars:
             self._progress.update(task, completed=total)
 
 
-def _summary(result: RefreshResult) -> None:
+def print_summary(result: RefreshResult) -> None:
     verb = "would copy" if result.dry_run else "copied"
     title = f"refresh {result.source} -> {result.target}"
     table = Table(title=title + (" (dry run)" if result.dry_run else ""))
@@ -186,7 +186,7 @@ def refresh(
     if format is OutputFormat.json:
         print_json(result.to_dict())
     else:
-        _summary(result)
+        print_summary(result)
 
 
 @app.command("rollback")

@@ -1,4 +1,4 @@
-"""`parity sandbox up | down | status`: the local WordPress pair for demos and tests.
+"""`parity sandbox up | down | status | seed`: the local WordPress pair for demos and tests.
 
 Each command builds a ``Sandbox`` and calls one method; errors are ``ParityError``s that
 the main command turns into one line and exit code 2.
@@ -12,11 +12,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from parity.cli.output import FormatOption, OutputFormat, console, print_json
 from parity.sandbox import DEFAULT_STATE_DIR, Sandbox, SandboxPorts, SandboxStatus
+from parity.sandbox.seed import (
+    DEFAULT_ARTICLES,
+    DEFAULT_SEED,
+    KINDS,
+    MAX_ARTICLES,
+    SeedResult,
+    seed_production,
+)
 
-__all__ = ["app"]
+__all__ = ["app", "parity_command", "print_seed_result", "state_dir_flag"]
 
 app = typer.Typer(
     help="A real local WordPress pair (production + staging) on 127.0.0.1, for demos and tests."
@@ -149,7 +158,7 @@ def status(
     else:
         _print_status(result)
         if not result.running:
-            command = f"parity sandbox up{_state_dir_flag(sandbox)}"
+            command = f"parity sandbox up{state_dir_flag(sandbox)}"
             console.print(f"Not everything runs: start it with `{command}`.", soft_wrap=True)
     raise typer.Exit(0 if result.running else 1)
 
@@ -179,6 +188,71 @@ def down(
         return
     what = "stopped and removed" if purge else "stopped"
     console.print(f"Sandbox in {sandbox.state_dir} {what}.")
+
+
+@app.command("seed")
+def seed(
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    articles: Annotated[
+        int,
+        typer.Option(
+            "--articles",
+            "-n",
+            help="Synthesized articles to add besides the sample article.",
+            min=0,
+            max=MAX_ARTICLES,
+        ),
+    ] = DEFAULT_ARTICLES,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the synthesized articles and comments.", min=0),
+    ] = DEFAULT_SEED,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Fill the sandbox's production with what a real site holds (safe to run again).
+
+    The sample article and N synthesized ones as block content with uploaded images
+    (absolute production URLs, some JSON-escaped in block attributes), categories and
+    tags, comments with e-mail and IP addresses, staff users with their meta, a plugin's
+    serialized settings with the site URL inside, a widget and transients. The sandbox
+    writes its own database as MariaDB's root: production stays protected for every
+    parity command. The same N and seed always give the same content; a second run
+    writes nothing.
+    """
+    result = seed_production(Sandbox(state_dir), articles=articles, seed=seed)
+    if format is OutputFormat.json:
+        print_json(result.as_dict())
+        return
+    print_seed_result(result)
+
+
+def print_seed_result(result: SeedResult) -> None:
+    """What `parity sandbox seed` prints: per kind, what was added, and where to look."""
+    table = Table(title=f"seed production ({result.database})", title_justify="left")
+    for column in ("kind", "added", "updated", "unchanged", "removed"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    table.add_column("e.g.", overflow="fold")
+    for kind in KINDS:
+        count = result.counts[kind]
+        table.add_row(
+            kind,
+            str(count.added),
+            str(count.updated),
+            str(count.unchanged),
+            str(count.removed),
+            Text(", ".join(_shorten(example) for example in count.examples[:2])),
+        )
+    console.print(table)
+    if result.changed:
+        verdict = f"seeded {result.articles} synthesized articles (seed {result.seed})"
+    else:
+        verdict = "production already held this seed: nothing was written"
+    console.print(f"{verdict} in {result.seconds:.1f} s", soft_wrap=True, markup=False)
+    console.print(f"sample article: {result.sample.url}", soft_wrap=True, markup=False)
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _json(sandbox: Sandbox, status: SandboxStatus) -> dict[str, object]:
@@ -225,7 +299,7 @@ def _print_usage(sandbox: Sandbox) -> None:
     else:
         how = f"Use it with `parity --config {config} doctor` or `export PARITY_CONFIG={config}`."
     console.print(f"Configuration: {config}\n{how}", soft_wrap=True)
-    console.print(f"Stop it with `parity sandbox down{_state_dir_flag(sandbox)}`.", soft_wrap=True)
+    console.print(f"Stop it with `parity sandbox down{state_dir_flag(sandbox)}`.", soft_wrap=True)
 
 
 def _is_default_config(config: Path) -> bool:
@@ -237,10 +311,17 @@ def _is_default_config(config: Path) -> bool:
     )
 
 
-def _state_dir_flag(sandbox: Sandbox) -> str:
+def state_dir_flag(sandbox: Sandbox) -> str:
+    """`` --state-dir DIR`` for commands about ``sandbox``, or "" for the default one."""
     if sandbox.state_dir == DEFAULT_STATE_DIR.resolve():
         return ""
     return f" --state-dir {sandbox.state_dir}"
+
+
+def parity_command(sandbox: Sandbox) -> str:
+    """How to run parity on ``sandbox``: ``parity``, or ``parity --config PATH``."""
+    config = sandbox.config_path
+    return "parity" if _is_default_config(config) else f"parity --config {config}"
 
 
 def _yes_no(value: bool) -> str:

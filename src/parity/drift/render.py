@@ -74,10 +74,11 @@ def table_report(report: DriftReport, fail_on: Severity) -> Group:
                 table.add_row(
                     label,
                     Text(finding.severity, style=_STYLE[finding.severity]),
-                    finding.key,
-                    cell(finding, "a"),
-                    cell(finding, "b"),
-                    finding.note,
+                    # Text, not str: keys like opt[a][b] must not be read as markup.
+                    Text(finding.key),
+                    Text(cell(finding, "a")),
+                    Text(cell(finding, "b")),
+                    Text(finding.note or ""),
                 )
                 label = ""
             table.add_section()

@@ -475,6 +475,9 @@ class RefreshService:
             if not report.stats.changed and not table.preserved:
                 check_checksum(table, report, snap, raw)
             check_serialized(table, report)
+        # Fresh statistics travel with the tables through the rename: without them the
+        # target's planner and row estimates (drift's volume check) start out wrong.
+        raw.query("ANALYZE TABLE " + ", ".join(quote_identifier(t.shadow) for t in plan.tables))
 
     def _drop_shadows(self, plan: RefreshPlan, writer: BulkWriter) -> None:
         try:
