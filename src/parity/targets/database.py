@@ -275,6 +275,13 @@ class Database:
         """
         return int(self.scalar("SELECT GET_LOCK(%s, 0)", [name]) or 0) == 1
 
+    def wait_for_lock(self, name: str, timeout_s: int) -> bool:
+        """Take the named lock ``name``, waiting up to ``timeout_s`` for its holder to end.
+
+        Like :meth:`try_lock`, the server releases it when this connection ends.
+        """
+        return int(self.scalar("SELECT GET_LOCK(%s, %s)", [name, timeout_s]) or 0) == 1
+
     def lock_in_use(self, name: str) -> bool:
         """True when some session of this server holds the named lock ``name``."""
         return self.scalar("SELECT IS_USED_LOCK(%s)", [name]) is not None

@@ -21,7 +21,7 @@ from parity.content.importer.sanitize import slugify
 from parity.content.importer.sql_literals import POST_ID, BulkSql, bulk_sql, sql_string
 from parity.content.importer.wordpress_state import SiteDefaults, WordPressState, managed_meta_sql
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
-from parity.errors import DatabaseError
+from parity.errors import DatabaseError, LockHeld
 from parity.targets.database import Database, Writer
 
 __all__ = ["DirectWriter"]
@@ -76,6 +76,10 @@ def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+#: How long a new import waits for the session of a previous (killed) one to end.
+WRITER_LOCK_WAIT_S = 30
+
+
 class DirectWriter:
     """Writes posts to one environment's tables with bulk SQL."""
 
@@ -84,6 +88,15 @@ class DirectWriter:
     def __init__(self, db: Database, env: EnvironmentSettings, author_id: int) -> None:
         self.db = db
         self.env = env
+        # The writing session holds this lock until it ends. A killed run's session can
+        # still be committing its last batch on the server: waiting for its lock means a
+        # resumed run reconciles against what that batch really wrote, not half of it.
+        lock = f"parity-import:{env.db.database}"[:64]
+        if not db.wait_for_lock(lock, WRITER_LOCK_WAIT_S):
+            raise LockHeld(
+                f"another import is writing to {env.name}'s database",
+                hint="wait for it to finish, then run the import again",
+            )
         self.state = WordPressState(db, env)
         self.defaults: SiteDefaults = self.state.site_defaults()
         self.author_id = author_id
