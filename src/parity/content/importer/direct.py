@@ -23,33 +23,10 @@ from parity.content.importer.wordpress_state import SiteDefaults, WordPressState
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
 from parity.errors import DatabaseError, LockHeld
 from parity.targets.database import Database, Writer
+from parity.wordpress.columns import POST_COLUMNS
 
 __all__ = ["DirectWriter"]
 
-_POST_COLUMNS = (
-    "post_author",
-    "post_date",
-    "post_date_gmt",
-    "post_content",
-    "post_title",
-    "post_excerpt",
-    "post_status",
-    "comment_status",
-    "ping_status",
-    "post_password",
-    "post_name",
-    "to_ping",
-    "pinged",
-    "post_modified",
-    "post_modified_gmt",
-    "post_content_filtered",
-    "post_parent",
-    "guid",
-    "menu_order",
-    "post_type",
-    "post_mime_type",
-    "comment_count",
-)
 _ZERO_DATE = "0000-00-00 00:00:00"
 _TRASHED = "__trashed"
 _UNPUBLISHED = frozenset({"draft", "pending", "auto-draft"})
@@ -180,7 +157,7 @@ class DirectWriter:
                 " '', 0)"
             )
         before = int(self.db.scalar(f"SELECT COALESCE(MAX(ID), 0) FROM {self.state.posts}"))
-        self._insert_rows(tx, self.state.posts, ", ".join(_POST_COLUMNS), rows)
+        self._insert_rows(tx, self.state.posts, ", ".join(POST_COLUMNS), rows)
         # Map ids by the unique placeholder guids: right whatever ids the server gave.
         found = {
             str(guid): int(post_id)

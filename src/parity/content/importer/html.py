@@ -13,7 +13,7 @@ from html import escape
 from parity.content.article import Article, BulletList, ImageRef, Paragraph
 from parity.content.importer.sanitize import sanitize_url
 
-__all__ = ["article_html"]
+__all__ = ["article_html", "heading_block", "list_block"]
 
 
 def _text(value: str) -> str:
@@ -24,14 +24,16 @@ def _paragraph(block: Paragraph) -> str:
     return f"<!-- wp:paragraph -->\n<p>{_text(block.text)}</p>\n<!-- /wp:paragraph -->"
 
 
-def _heading(text: str) -> str:
+def heading_block(text: str) -> str:
+    """A core heading block (``h2``) holding ``text``, as the block editor saves it."""
     return (
         f'<!-- wp:heading -->\n<h2 class="wp-block-heading">{_text(text)}</h2>\n'
         "<!-- /wp:heading -->"
     )
 
 
-def _list(block: BulletList) -> str:
+def list_block(block: BulletList) -> str:
+    """A core list block with one list-item block per bullet."""
     items = "".join(
         f"<!-- wp:list-item -->\n<li>{_text(item)}</li>\n<!-- /wp:list-item -->"
         for item in block.items
@@ -65,12 +67,12 @@ def article_html(article: Article) -> str:
         elif isinstance(block, ImageRef):
             parts.append(_image(block, urls))
         else:
-            parts.append(_list(block))
+            parts.append(list_block(block))
 
     for block in article.intro:
         add(block)
     for section in article.sections:
-        parts.append(_heading(section.heading))
+        parts.append(heading_block(section.heading))
         for block in section.blocks:
             add(block)
     return "\n\n".join(parts)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 
 from parity.content.article import Article, BulletList, ImageRef, Paragraph
+from parity.content.importer.html import heading_block, list_block
 from parity.sandbox.seed.model import ref
 
 __all__ = ["Link", "PlacedImage", "article_blocks", "json_attributes", "page_blocks"]
@@ -60,21 +61,6 @@ def _paragraph(html: str) -> str:
     return f"<!-- wp:paragraph -->\n<p>{html}</p>\n<!-- /wp:paragraph -->"
 
 
-def _heading(text: str) -> str:
-    return (
-        f'<!-- wp:heading -->\n<h2 class="wp-block-heading">{_text(text)}</h2>\n'
-        "<!-- /wp:heading -->"
-    )
-
-
-def _list(block: BulletList) -> str:
-    items = "".join(
-        f"<!-- wp:list-item -->\n<li>{_text(item)}</li>\n<!-- /wp:list-item -->"
-        for item in block.items
-    )
-    return f'<!-- wp:list -->\n<ul class="wp-block-list">{items}</ul>\n<!-- /wp:list -->'
-
-
 def _image(image: PlacedImage) -> str:
     attrs = f'{{"id":{ref(image.key)},"sizeSlug":"large","linkDestination":"none"}}'
     return (
@@ -112,12 +98,12 @@ def article_blocks(article: Article, images: Sequence[PlacedImage], related: Seq
             if remaining:
                 parts.append(_image(remaining.pop(0)))
         else:
-            parts.append(_list(block))
+            parts.append(list_block(block))
 
     for block in article.intro:
         add(block)
     for section in article.sections:
-        parts.append(_heading(section.heading))
+        parts.append(heading_block(section.heading))
         for block in section.blocks:
             add(block)
     if related:

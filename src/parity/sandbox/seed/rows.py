@@ -19,6 +19,7 @@ from parity.sandbox.seed.model import (
     SeedUser,
     resolve,
 )
+from parity.wordpress.columns import POST_COLUMNS as WORDPRESS_POST_COLUMNS
 
 __all__ = [
     "COMMENT_COLUMNS",
@@ -52,31 +53,7 @@ USER_COLUMNS = (
 TERM_COLUMNS = ("term_id", "name", "slug", "term_group")
 # `count` is left out: the writer recounts it from the posts, as WordPress does.
 TERM_TAXONOMY_COLUMNS = ("term_taxonomy_id", "term_id", "taxonomy", "description", "parent")
-POST_COLUMNS = (
-    "ID",
-    "post_author",
-    "post_date",
-    "post_date_gmt",
-    "post_content",
-    "post_title",
-    "post_excerpt",
-    "post_status",
-    "comment_status",
-    "ping_status",
-    "post_password",
-    "post_name",
-    "to_ping",
-    "pinged",
-    "post_modified",
-    "post_modified_gmt",
-    "post_content_filtered",
-    "post_parent",
-    "guid",
-    "menu_order",
-    "post_type",
-    "post_mime_type",
-    "comment_count",
-)
+POST_COLUMNS = ("ID", *WORDPRESS_POST_COLUMNS)
 COMMENT_COLUMNS = (
     "comment_ID",
     "comment_post_ID",

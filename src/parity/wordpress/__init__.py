@@ -1,0 +1,1 @@
+"""Facts about WordPress itself that several capabilities share (pure data, no I/O)."""
