@@ -32,6 +32,7 @@ from parity.measure.mannwhitney import MannWhitney, cliffs_delta_magnitude, mann
 from parity.measure.stats import Summary, check_samples, percentile, summarize
 
 __all__ = [
+    "MIN_DIFFERENCE_S",
     "REFUSAL",
     "CacheStatus",
     "Comparison",
@@ -95,18 +96,29 @@ def _median(values: Sequence[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+#: Medians closer than this (seconds) are no difference whatever the test says: below a
+#: millisecond, two runs of the same cached page differ by client and scheduler noise.
+MIN_DIFFERENCE_S = 0.001
+
+
 def shift_verdict(
-    a: Sequence[float], b: Sequence[float], *, alpha: float = 0.05, noise: float = 0.02
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    alpha: float = 0.05,
+    noise: float = 0.02,
+    min_difference_s: float = MIN_DIFFERENCE_S,
 ) -> tuple[Verdict, MannWhitney, float]:
     """The decision rule alone: (verdict, the U test, the median ratio B/A).
 
-    Slower or faster needs ``p < alpha`` and a median ratio beyond ``1 ± noise`` in the
-    direction the U test points to; anything else is no difference.
+    Slower or faster needs ``p < alpha``, a median ratio beyond ``1 ± noise`` in the
+    direction the U test points to, and medians at least ``min_difference_s`` apart;
+    anything else is no difference.
     """
     test = mann_whitney_u(a, b)
     ratio = _median(b) / _median(a)
     delta = test.cliffs_delta
-    if test.p_value < alpha:
+    if test.p_value < alpha and abs(_median(b) - _median(a)) >= min_difference_s:
         if delta > 0 and ratio > 1 + noise:
             return Verdict.slower, test, ratio
         if delta < 0 and ratio < 1 - noise:
@@ -175,12 +187,20 @@ class Comparison:
         }
 
 
-def _message(verdict: Verdict, test: MannWhitney, ratio: float, alpha: float, noise: float) -> str:
+def _message(
+    verdict: Verdict, test: MannWhitney, ratio: float, alpha: float, noise: float, gap: float
+) -> str:
     change = f"median B/A = {ratio:.3f}"
     if verdict is Verdict.slower:
         return f"B is slower: {change}, p = {test.p_value:.3g}"
     if verdict is Verdict.faster:
         return f"B is faster: {change}, p = {test.p_value:.3g}"
+    if test.p_value < alpha and gap < MIN_DIFFERENCE_S and abs(ratio - 1) > noise:
+        return (
+            f"no difference that matters: p = {test.p_value:.3g} and {change}, but the"
+            f" medians are only {gap * 1000:.2f} ms apart (under {MIN_DIFFERENCE_S * 1000:g} ms:"
+            " within client and scheduler noise)"
+        )
     if test.p_value < alpha:
         return (
             f"no difference that matters: p = {test.p_value:.3g} but {change} is within "
@@ -226,7 +246,7 @@ def compare(
     )
     return Comparison(
         verdict,
-        _message(verdict, test, ratio, alpha, noise),
+        _message(verdict, test, ratio, alpha, noise, abs(summary_b.median - summary_a.median)),
         summary_a,
         summary_b,
         mix_a,

@@ -77,3 +77,14 @@ def test_samples_without_status_count_as_unknown() -> None:
 def test_empty_or_zero_samples_are_refused(bad: list[Sample]) -> None:
     with pytest.raises(InputError):
         compare(bad, samples(BASE))
+
+
+def test_sub_millisecond_gap_is_no_difference_however_significant() -> None:
+    # A cached page at ~0.7 ms, B 14 % quicker: the test is certain, the gap is 0.1 ms.
+    cached = [s / 300 for s in BASE]
+    result = compare(samples(cached), samples(cached, factor=0.86))
+    assert result.p_value is not None and result.p_value < 0.05
+    assert result.verdict is Verdict.no_difference
+    assert "ms apart" in result.message
+    # The same relative shift on a 200 ms page is a real difference.
+    assert compare(samples(BASE), samples(BASE, factor=0.86)).verdict is Verdict.faster
