@@ -146,3 +146,40 @@ def test_database_that_never_answers_fails_within_five_seconds_naming_host_and_p
     assert elapsed < 7
     assert f"127.0.0.1:{port}" in info.value.one_line()
     assert "secret-pw" not in info.value.one_line()
+
+
+def test_serialized_option_value_changes_in_place_and_bad_paths_write_nothing(
+    sandbox: Sandbox,
+) -> None:
+    from parity.cron.phpvalue import php_unserialize
+    from parity.errors import InputError
+    from parity.sandbox.option_change import set_serialized_option_value
+
+    settings = load_settings(sandbox.config_path)
+    staging = settings.environment("staging")
+
+    def roles() -> str:
+        with Database.connect(staging) as db:
+            return str(
+                db.scalar("SELECT option_value FROM wp_options WHERE option_name='wp_user_roles'")
+            )
+
+    original = roles()
+    change = set_serialized_option_value(
+        staging, "wp_user_roles", ["editor", "name"], "Chief editor"
+    )
+    try:
+        assert (change.before, change.after) == ("Editor", "Chief editor")
+        decoded = php_unserialize(roles())
+        assert isinstance(decoded, dict)
+        assert decoded["editor"]["name"] == "Chief editor"  # type: ignore[index]
+    finally:
+        set_serialized_option_value(staging, "wp_user_roles", ["editor", "name"], "Editor")
+    assert roles() == original
+    with pytest.raises(InputError, match="has no"):
+        set_serialized_option_value(staging, "wp_user_roles", ["nobody", "name"], "x")
+    assert roles() == original
+    with pytest.raises(ProtectedEnvironment):
+        set_serialized_option_value(
+            settings.environment("production"), "wp_user_roles", ["editor", "name"], "x"
+        )

@@ -13,10 +13,11 @@ precedence), ``defaults`` (the shipped rules), ``evaluate`` (``decide``,
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING
+
+from parity.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from parity.cache.broken import BROKEN_KINDS, broken_ruleset
@@ -104,14 +105,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 class _Package(types.ModuleType):

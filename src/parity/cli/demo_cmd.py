@@ -21,15 +21,15 @@ from rich.rule import Rule
 from parity.cli.output import console, err_console
 from parity.cli.sandbox_cmd import parity_command, print_seed_result, state_dir_flag
 from parity.config import Settings, load_settings
-from parity.cron.phpvalue import php_serialize, php_unserialize
 from parity.doctor import check_environment
 from parity.drift.findings import DriftReport
 from parity.drift.render import summary_line, table_report
 from parity.drift.service import drift_report
-from parity.errors import ParityError
+from parity.errors import InputError, ParityError
 from parity.measure.records import Measurement
 from parity.refresh.settings import refresh_settings
 from parity.sandbox import DEFAULT_STATE_DIR, SITES, Sandbox, SandboxPorts
+from parity.sandbox.option_change import set_serialized_option_value
 from parity.sandbox.seed import (
     DEFAULT_ARTICLES,
     DEFAULT_SEED,
@@ -39,7 +39,6 @@ from parity.sandbox.seed import (
     seed_production,
 )
 from parity.store import Store, open_store
-from parity.targets.database import Database, quote_identifier
 
 __all__ = ["STEPS", "DemoContext", "Step", "StepFailed", "demo"]
 
@@ -186,28 +185,14 @@ def _drift_after_refresh(ctx: DemoContext) -> None:
 
 def _change_staging(ctx: DemoContext) -> None:
     env = ctx.settings.environment("staging")
-    table = quote_identifier(env.table_prefix + "options")
-    key = DEMO_OPTION + "".join(f"[{part}]" for part in DEMO_OPTION_PATH)
-    with Database.connect(env) as db:
-        raw = db.scalar(f"SELECT option_value FROM {table} WHERE option_name = %s", [DEMO_OPTION])
-        if raw is None:
-            raise StepFailed(f"staging has no option {DEMO_OPTION}", hint="the refresh copies it")
-        value = php_unserialize(str(raw))
-        holder = value
-        for part in DEMO_OPTION_PATH[:-1]:
-            holder = holder.get(part) if isinstance(holder, dict) else None
-        if not isinstance(holder, dict):
-            raise StepFailed(f"staging's {DEMO_OPTION} has no {key}")
-        before = holder.get(DEMO_OPTION_PATH[-1])
-        holder[DEMO_OPTION_PATH[-1]] = CHANGED_VALUE
-        db.execute(
-            f"UPDATE {table} SET option_value = %s WHERE option_name = %s",
-            [php_serialize(value), DEMO_OPTION],
-            action=f"change the plugin option {DEMO_OPTION}",
-        )
+    try:
+        change = set_serialized_option_value(env, DEMO_OPTION, DEMO_OPTION_PATH, CHANGED_VALUE)
+    except InputError as exc:
+        raise StepFailed(exc.one_line(), hint="the refresh copies it from production") from None
     console.print(
-        f"staging: {key} {before} -> {CHANGED_VALUE}"
-        f" (one UPDATE of {table} in staging's database; production keeps {before})",
+        f"staging: {change.key} {change.before} -> {change.after}"
+        f" (one UPDATE of {change.table} in staging's database; production keeps"
+        f" {change.before})",
         soft_wrap=True,
         markup=False,
     )

@@ -6,11 +6,9 @@ database (``--env``, in place, chunked transactions, refused on a protected envi
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -29,29 +27,10 @@ from parity.cli.output import FormatOption, OutputFormat, console, err_console, 
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
 from parity.replace.database import ReplaceResult, TablePlan, replace_in_database
+from parity.replace.sqlfile import rewrite_sql_file
 from parity.rewrite import Rewriter, RewriteReport
-from parity.rewrite.sqldump import rewrite_sql_stream
 
 __all__ = ["expand_pair_options", "replace"]
-
-
-class _CountingReader:
-    """Wraps a binary file and reports bytes read to a progress bar."""
-
-    def __init__(self, raw: BinaryIO, progress: Progress, task: TaskID) -> None:
-        self._raw = raw
-        self._progress = progress
-        self._task = task
-
-    def __iter__(self) -> _CountingReader:
-        return self
-
-    def __next__(self) -> bytes:
-        line = self._raw.readline()
-        if not line:
-            raise StopIteration
-        self._progress.advance(self._task, len(line))
-        return line
 
 
 def expand_pair_options(argv: list[str]) -> list[str]:
@@ -173,43 +152,27 @@ def _replace_sql_file(
     base64: bool,
     format: OutputFormat,
 ) -> None:
-    if not sql_file.is_file():
-        raise InputError(f"{sql_file}: no such file")
-    if out is not None and out.resolve() == sql_file.resolve():
-        raise InputError("--out must differ from --sql-file (the input is read while written)")
     rewriter = Rewriter(pairs, repair=repair, base64=base64)
-    size = sql_file.stat().st_size
+    size = sql_file.stat().st_size if sql_file.is_file() else 0
     to_stdout = out is None and not dry_run
-    with (
-        sql_file.open("rb") as src,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=format is OutputFormat.json or not err_console.is_terminal,
-        ) as progress,
-    ):
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=format is OutputFormat.json or not err_console.is_terminal,
+    ) as progress:
         task = progress.add_task(sql_file.name, total=size)
-        reader: Any = _CountingReader(src, progress, task)
-        if dry_run:
-            stats = rewrite_sql_stream(reader, None, rewriter)
-        elif to_stdout:
-            stats = rewrite_sql_stream(reader, sys.stdout.buffer, rewriter)
-            sys.stdout.buffer.flush()
-        else:
-            assert out is not None
-            # Write beside the target, then rename: a failure never leaves half a file.
-            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.resolve().parent)
-            try:
-                with os.fdopen(fd, "wb") as dst:
-                    stats = rewrite_sql_stream(reader, dst, rewriter)
-                os.replace(tmp, out)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        stats = rewrite_sql_file(
+            sql_file,
+            out,
+            rewriter,
+            dry_run=dry_run,
+            stdout=sys.stdout.buffer,
+            on_bytes=lambda n: progress.advance(task, n),
+        )
     summary = {
         "sql_file": str(sql_file),
         "out": None if dry_run else (str(out) if out else "-"),

@@ -15,8 +15,9 @@ so that ``parity.config`` can import :class:`DriftSection` without a cycle.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from parity.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from parity.drift.diff import DiffRules, compare
@@ -70,9 +71,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

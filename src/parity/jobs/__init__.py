@@ -15,8 +15,9 @@ of ``parity.config`` (no import cycle). See ``docs/jobs.md``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from parity.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from parity.jobs.catalogue import JobEntry, find_job, job_catalogue
@@ -120,9 +121,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

@@ -15,8 +15,9 @@ rollback points, guards.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from parity.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from parity.refresh.checkpoints import RollbackPoint, RunRecord
@@ -85,9 +86,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
