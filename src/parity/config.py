@@ -27,9 +27,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from parity.cache.rules import CacheSection
@@ -149,6 +151,14 @@ class EnvironmentSettings(_Strict):
     login: Login | None = None
     cache: CacheEndpoint | None = None
     wp_content_dir: str | None = None
+    # The protected environments of the same config (set by Settings): the write guard
+    # refuses a write to this environment that reaches one of their databases.
+    _protected_peers: tuple[EnvironmentSettings, ...] = PrivateAttr(default=())
+
+    @property
+    def protected_peers(self) -> tuple[EnvironmentSettings, ...]:
+        """The other environments of this config marked ``protected = true``."""
+        return self._protected_peers
 
     @field_validator("url")
     @classmethod
@@ -187,6 +197,13 @@ class Settings(_Strict):
     refresh: RefreshSection = Field(default_factory=RefreshSection)
     jobs: JobsSection = Field(default_factory=JobsSection)
     source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _tell_environments_what_is_protected(self) -> Settings:
+        protected = tuple(env for env in self.environments.values() if env.protected)
+        for env in self.environments.values():
+            env._protected_peers = tuple(p for p in protected if p is not env)
+        return self
 
     def masked(self) -> dict[str, Any]:
         """The resolved settings as plain data with every secret masked, safe to print."""

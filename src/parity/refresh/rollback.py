@@ -84,6 +84,7 @@ def rollback_refresh(
             ttl_s=policy.lease_seconds,
         ),
     ):
+        db.ensure_writable("roll back a refresh")
         resolve_rollback_points(store, db, key)
         points = cp.list_rollback_points(store, target_key=key, statuses=["active"])
         if not points:

@@ -127,6 +127,9 @@ class RefreshService:
             dst = stack.enter_context(Database.connect(self.target))
             check_same_server(src, dst)
             if not dry_run:
+                # By identity too, before anything else: the target may be another name
+                # for a protected environment's database.
+                dst.ensure_writable(f"refresh it from {self.source.name}")
                 if self.store is None:
                     raise InputError("a refresh needs parity's state store")
                 stack.enter_context(

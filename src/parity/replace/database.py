@@ -233,6 +233,8 @@ def replace_in_database(
             on_plan(result.tables)
         writer = None if dry_run else Database.connect(env, raw=True)
         try:
+            if writer is not None:
+                writer.ensure_writable("rewrite its database")
             for plan in result.tables:
                 _rewrite_table(
                     reader, writer, plan, result, template, chunk_size, progress, repair, base64

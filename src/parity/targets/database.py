@@ -33,16 +33,20 @@ import MySQLdb.cursors
 
 from parity.config import EnvironmentSettings
 from parity.errors import DatabaseError, DatabaseUnreachable
-from parity.targets.guard import ensure_writable
+from parity.targets.guard import ProtectedData, ensure_writable, refuse_protected_data
+from parity.targets.identity import DataIdentity
 
 __all__ = [
     "BulkWriter",
     "ColumnInfo",
+    "DataIdentity",
     "Database",
     "Row",
     "ServerIdentity",
     "TableInfo",
+    "guard_identity",
     "insert_statements",
+    "protected_data",
     "quote_identifier",
 ]
 
@@ -140,6 +144,80 @@ class ServerIdentity:
     database: str
 
 
+# What a connection reaches: the server's own global variables (the same whatever host
+# spelling, user or socket reached it) and, on a Galera node, its cluster's state UUID.
+_IDENTITY_SQL = "SELECT @@hostname, @@port, @@datadir, DATABASE()"
+_CLUSTER_SQL = (
+    "SELECT variable_value FROM information_schema.global_status"
+    " WHERE variable_name = 'WSREP_CLUSTER_STATE_UUID'"
+)
+PROBE_TIMEOUT_S = 3
+_protected_cache: dict[tuple[str, str, str, str], DataIdentity | None] = {}
+
+
+def _read_identity(query: Callable[[str], list[Row]], prefix: str) -> DataIdentity:
+    row = query(_IDENTITY_SQL)[0]
+    cluster = query(_CLUSTER_SQL)
+    return DataIdentity(
+        hostname=_text(row[0]),
+        port=int(_text(row[1])),
+        datadir=_text(row[2]),
+        database=_text(row[3]) if row[3] is not None else "",
+        table_prefix=prefix,
+        cluster=_text(cluster[0][0]) if cluster and cluster[0][0] else "",
+    )
+
+
+def _address(env: EnvironmentSettings) -> tuple[str | None, str, int]:
+    return (env.db.socket, env.db.host, env.db.port)
+
+
+def protected_data(env: EnvironmentSettings) -> list[ProtectedData]:
+    """What every protected environment of ``env``'s config holds, asked of its server.
+
+    Each protected server is asked once per process, read-only, with a short timeout;
+    when it cannot be asked, its configured address stands in (see ProtectedData).
+    """
+    found = []
+    for peer in env.protected_peers:
+        key = (peer.name, peer.db.where(), peer.db.user, peer.db.database)
+        if key not in _protected_cache:
+            try:
+                conn = _open(peer, timeout=PROBE_TIMEOUT_S, raw=False, all_bytes=False)
+            except DatabaseError as exc:
+                log.warning(
+                    "could not ask %s's server who it is (%s); comparing configured"
+                    " addresses instead",
+                    peer.name,
+                    exc.one_line(),
+                )
+                _protected_cache[key] = None
+            else:
+                try:
+                    probe = Database(peer, conn)
+                    probe._run("SET SESSION TRANSACTION READ ONLY")
+                    _protected_cache[key] = probe.data_identity()
+                finally:
+                    conn.close()
+        found.append(
+            ProtectedData(
+                name=peer.name,
+                identity=_protected_cache[key],
+                address=_address(peer),
+                database=peer.db.database,
+                table_prefix=peer.table_prefix,
+            )
+        )
+    return found
+
+
+def guard_identity(
+    env: EnvironmentSettings, target: str, action: str, reached: DataIdentity
+) -> None:
+    """Refuse a write that reaches a protected environment's data (see the guard)."""
+    refuse_protected_data(target, action, reached, _address(env), protected_data(env))
+
+
 class Database:
     """A connection to one environment's database."""
 
@@ -147,6 +225,7 @@ class Database:
         self.env = env
         # mysqlclient's stubs leave most methods untyped: hold the connection as Any.
         self._conn: Any = connection
+        self._identity_cleared = False
 
     # -- opening and closing -------------------------------------------------------
 
@@ -241,6 +320,21 @@ class Database:
         )
         return [_text(r[0]) for r in rows]
 
+    def data_identity(self) -> DataIdentity:
+        """The server, schema and table prefix this connection's writes would reach."""
+        return _read_identity(self.query, self.env.table_prefix)
+
+    def ensure_writable(self, action: str) -> None:
+        """The write guard for this connection: refuses a protected environment by name,
+        and by identity any write that reaches a protected environment's data.
+
+        The identity is checked once per connection, before its first write.
+        """
+        ensure_writable(self.env, action)
+        if not self._identity_cleared:
+            guard_identity(self.env, self.env.name, action, self.data_identity())
+            self._identity_cleared = True
+
     def server_identity(self) -> ServerIdentity:
         """Host name, port, data directory and schema of the server this connection reached."""
         row = self.query("SELECT @@hostname, @@port, @@datadir, DATABASE()")[0]
@@ -297,7 +391,7 @@ class Database:
 
         Refused on a protected environment. See :class:`BulkWriter`.
         """
-        ensure_writable(self.env, action)
+        self.ensure_writable(action)
         conn = _open(self.env, timeout=CONNECT_TIMEOUT_S, raw=True, all_bytes=True)
         return BulkWriter(self.env, conn, action=action, max_statement_bytes=max_statement_bytes)
 
@@ -373,14 +467,14 @@ class Database:
 
     def execute(self, sql: str, params: Sequence[Any] | None = None, *, action: str) -> int:
         """Run one write statement outside a transaction; returns affected rows."""
-        ensure_writable(self.env, action)
+        self.ensure_writable(action)
         with self._cursor() as cur:
             return self._execute(cur, sql, params)
 
     @contextmanager
     def transaction(self, *, action: str) -> Iterator[Writer]:
         """A transaction for writes: committed on success, rolled back on any error."""
-        ensure_writable(self.env, action)
+        self.ensure_writable(action)
         self._run("START TRANSACTION")
         writer = Writer(self)
         try:
@@ -431,6 +525,8 @@ class BulkWriter:
         self.env = env
         self.action = action
         self._conn: Any = connection
+        # This is a connection of its own: check what it reaches before its first write.
+        guard_identity(env, env.name, action, _read_identity(self._query, env.table_prefix))
         self._run(
             "SET SESSION foreign_key_checks = 0, unique_checks = 0,"
             " sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'"

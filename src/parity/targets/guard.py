@@ -1,15 +1,35 @@
-"""The write guard: the one place that refuses writes to protected environments."""
+"""The write guard: the one place that refuses writes to protected environments.
+
+Two checks, both before any write:
+
+* by name: the environment written to is marked ``protected = true``
+  (:func:`ensure_writable`);
+* by identity: what the write really reaches (server, schema, table prefix; see
+  :mod:`parity.targets.identity`) is a protected environment's data, whatever the
+  environment written to is called (:func:`refuse_protected_data`). An alias entry with
+  production's credentials, another user, another host spelling or a socket all resolve
+  to the same server and are refused, naming the protected environment.
+
+:mod:`parity.targets.database` calls both before the first write of every connection,
+and the WordPress config probe (:mod:`parity.targets.wordpress_database`) before
+WordPress itself is started for a write.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from parity.config import EnvironmentSettings
 from parity.errors import ProtectedEnvironment
+from parity.targets.identity import DataIdentity, prefixes_overlap, same_address, same_data
 
-__all__ = ["ensure_writable"]
+__all__ = ["ProtectedData", "ensure_writable", "refuse_protected_data"]
 
 log = logging.getLogger(__name__)
+
+Address = tuple[str | None, str, int]
 
 
 def ensure_writable(env: EnvironmentSettings, action: str) -> None:
@@ -26,3 +46,67 @@ def ensure_writable(env: EnvironmentSettings, action: str) -> None:
             f"refused to {action} on {env.name}: it is marked protected = true",
             hint="parity never writes to a protected environment; choose another target",
         )
+
+
+@dataclass(frozen=True)
+class ProtectedData:
+    """A protected environment's data, as far as it could be learnt.
+
+    ``identity`` is what its server said about itself; None when the server could not
+    be asked (unreachable, login refused), in which case the configured ``address``,
+    ``database`` and ``table_prefix`` are compared instead.
+    """
+
+    name: str
+    identity: DataIdentity | None
+    address: Address
+    database: str
+    table_prefix: str
+
+    def holds(self, reached: DataIdentity, reached_address: Address) -> bool:
+        """True when a write that reaches ``reached`` would change this environment's data.
+
+        >>> prod_id = DataIdentity("db1", 3306, "/var/lib/mysql", "wordpress", "wp_")
+        >>> prod = ProtectedData("production", prod_id, (None, "db1", 3306), "wordpress", "wp_")
+        >>> prod.holds(prod_id, (None, "10.0.0.5", 3306))
+        True
+        >>> where = (None, "localhost", 3306)
+        >>> unknown = ProtectedData("production", None, where, "wordpress", "wp_")
+        >>> unknown.holds(prod_id, (None, "127.0.0.1", 3306))
+        True
+        """
+        if self.identity is not None:
+            return same_data(reached, self.identity)
+        return (
+            same_address(reached_address, self.address)
+            and reached.database.casefold() == self.database.casefold()
+            and prefixes_overlap(reached.table_prefix, self.table_prefix)
+        )
+
+
+def refuse_protected_data(
+    target: str,
+    action: str,
+    reached: DataIdentity,
+    reached_address: Address,
+    protected: Iterable[ProtectedData],
+) -> None:
+    """Raise ProtectedEnvironment when ``reached`` is any protected environment's data.
+
+    ``target`` is the name the write was asked for (``staging``, or a WordPress config);
+    the message names the protected environment it resolves to.
+    """
+    for data in protected:
+        if data.holds(reached, reached_address):
+            log.info(
+                "refused write to %s: it reaches protected environment %s (%s)",
+                target,
+                data.name,
+                reached.describe(),
+            )
+            raise ProtectedEnvironment(
+                f"refused to {action} on {target}: it reaches the database of {data.name}"
+                f" ({reached.describe()}), which is marked protected = true",
+                hint=f"{target} and {data.name} are the same data; point {target} at"
+                " another database",
+            )

@@ -82,7 +82,9 @@ def _writer(
         return DirectWriter(db, env, author_id)
     files = locate_wordpress(env, root=where.root, config_name=where.config_name)
     scratch = Path(tempfile.mkdtemp(prefix="parity-import-"))
-    return WordPressWriter(env, files, author_id, scratch, php=where.php, remove_work_dir=True)
+    return WordPressWriter(
+        env, files, author_id, scratch, db=db, php=where.php, remove_work_dir=True
+    )
 
 
 def _runner(settings: Settings, store: Store, progress: ProgressSink | None) -> InProcessRunner:
@@ -111,6 +113,7 @@ def import_articles(
     source = ArticleSource(request.paths)
     db = Database.connect(env)
     try:
+        db.ensure_writable("import articles")
         state = WordPressState(db, env)
         login = request.author or (env.login.user if env.login else None)
         author_id = state.author_id(login)
@@ -171,6 +174,7 @@ def rollback_import(
     use_direct = direct if direct is not None else run.parameters.get("path") == "direct"
     db = Database.connect(env)
     try:
+        db.ensure_writable("roll back an import")
         state = WordPressState(db, env)
         login = env.login.user if env.login else None
         author_id = state.author_id(login)

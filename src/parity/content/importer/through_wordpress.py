@@ -33,7 +33,8 @@ from parity.content.importer.postdata import (
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
 from parity.cron.wordpress_files import WordPressFiles
 from parity.errors import SiteError
-from parity.targets.guard import ensure_writable
+from parity.targets.database import Database
+from parity.targets.wordpress_database import ensure_wordpress_reaches
 
 __all__ = ["WordPressWriter"]
 
@@ -60,14 +61,23 @@ class WordPressWriter:
         author_id: int,
         work_dir: Path,
         *,
+        db: Database,
         php: str | None = None,
         remove_work_dir: bool = False,
     ) -> None:
-        ensure_writable(env, "import articles through WordPress")
+        # What the site's config really connects to must be ``env``'s database (``db``),
+        # and never a protected environment's: checked before WordPress is started.
+        binary = php or shutil.which("php")
+        ensure_wordpress_reaches(
+            db,
+            root=files.root,
+            config_name=files.config_name,
+            action="write posts through WordPress",
+            php=binary,
+        )
         self.env = env
         self.work_dir = work_dir
         self.remove_work_dir = remove_work_dir
-        binary = php or shutil.which("php")
         if binary is None:
             raise SiteError("php-cli is not installed", hint="install php-cli, or use --direct")
         work_dir.mkdir(parents=True, exist_ok=True)
