@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from parity.store import Store, open_store
 
 RunParity = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -33,3 +35,13 @@ def run_parity(tmp_path: Path) -> RunParity:
         )
 
     return run
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """parity's state store in a fresh SQLite file of the test's own, closed afterwards."""
+    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,17 +110,15 @@ class Ran:
     output: str  # stdout and stderr together
 
 
-def run(config: Path, *args: str) -> Ran:
-    """The real command line in a process of its own (exit code and error line as users
-    see them)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "parity.cli.main", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    return Ran(done.returncode, done.stdout + done.stderr)
+@pytest.fixture
+def run(run_parity: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[..., Ran]:
+    """The real command line with ``--config``: exit code and error line as users see them."""
+
+    def invoke(config: Path, *args: str) -> Ran:
+        done = run_parity("--config", str(config), *args)
+        return Ran(done.returncode, done.stdout + done.stderr)
+
+    return invoke
 
 
 def assert_refused_naming_production(result: Ran) -> None:
@@ -133,7 +130,11 @@ def assert_refused_naming_production(result: Ran) -> None:
 
 @pytest.mark.parametrize("spelling", ["another-user", "host-spelling", "socket", "query-params"])
 def test_replace_on_an_alias_of_production_is_refused(
-    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path, spelling: str
+    sandbox: Sandbox,
+    attacker: tuple[str, str],
+    tmp_path: Path,
+    spelling: str,
+    run: Callable[..., Ran],
 ) -> None:
     config = attack_config(sandbox, tmp_path, alias_urls(sandbox)[spelling])
     before = production_checksums(sandbox)
@@ -144,7 +145,7 @@ def test_replace_on_an_alias_of_production_is_refused(
 
 
 def test_refresh_into_an_alias_of_production_is_refused(
-    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path
+    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     config = attack_config(sandbox, tmp_path, alias_urls(sandbox)["another-user"])
     before = production_checksums(sandbox)
@@ -154,7 +155,7 @@ def test_refresh_into_an_alias_of_production_is_refused(
 
 
 def test_refresh_rollback_on_an_alias_of_production_is_refused(
-    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path
+    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     config = attack_config(sandbox, tmp_path, alias_urls(sandbox)["socket"])
     before = production_checksums(sandbox)
@@ -164,7 +165,7 @@ def test_refresh_rollback_on_an_alias_of_production_is_refused(
 
 
 def test_direct_import_into_an_alias_of_production_is_refused(
-    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path
+    sandbox: Sandbox, attacker: tuple[str, str], tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     config = attack_config(sandbox, tmp_path, alias_urls(sandbox)["host-spelling"])
     articles = tmp_path / "articles"
@@ -186,7 +187,9 @@ def test_option_change_on_an_alias_of_production_is_refused(
     assert production_checksums(sandbox) == before
 
 
-def test_an_alias_of_staging_is_still_writable(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_an_alias_of_staging_is_still_writable(
+    sandbox: Sandbox, tmp_path: Path, run: Callable[..., Ran]
+) -> None:
     """The guard refuses production's data only: another spelling of staging works."""
     staging = load_settings(sandbox.config_path).environment("staging")
     db = staging.db
@@ -204,7 +207,7 @@ def test_an_alias_of_staging_is_still_writable(sandbox: Sandbox, tmp_path: Path)
 
 
 def test_import_through_production_wordpress_config_is_refused(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     """--wp-config naming production's WordPress config, with --env staging: refused
     before WordPress starts; production's tables unchanged."""
@@ -221,7 +224,7 @@ def test_import_through_production_wordpress_config_is_refused(
 
 
 def test_import_through_a_wordpress_config_of_another_database_is_refused(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     """--wp-config of staging's WordPress with --env naming another (writable) database:
     the config must reach --env's database."""
@@ -266,7 +269,7 @@ def test_import_through_a_wordpress_config_of_another_database_is_refused(
 
 
 def test_rollback_after_staging_is_repointed_at_production_is_refused(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, run: Callable[..., Ran]
 ) -> None:
     """An import recorded for staging, then staging's entry pointed at production's
     database: the rollback (which deletes by post id) must not touch production."""

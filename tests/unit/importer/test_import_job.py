@@ -17,11 +17,6 @@ from parity.store import Store, open_store
 JOB = content_import_job(JobsSection())
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
-
-
 def write(folder: Path, articles: list[Article]) -> Path:
     for old in folder.glob("*.txt"):
         old.unlink()

@@ -19,12 +19,7 @@ from parity.jobs import (
 )
 from parity.jobs.declared import CommandWork, declared_job, declared_work
 from parity.jobs.settings import DeclaredJob
-from parity.store import Store, open_store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
+from parity.store import Store
 
 
 def spec(command: list[str]) -> DeclaredJob:

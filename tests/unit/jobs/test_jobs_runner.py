@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from jobs_fakes import DictWork, dict_job
@@ -20,12 +19,7 @@ from parity.jobs import (
     RunStatus,
     Step,
 )
-from parity.store import Store, acquire_lease, open_store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
+from parity.store import Store, acquire_lease
 
 
 def _dead_pid() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +14,7 @@ from parity.measure.records import (
     save_measurement,
 )
 from parity.measure.sample import TimedSample
-from parity.store import open_store
 from parity.store.state import Store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
 
 
 def measurement(mode: str = "warm", status: str = "HIT") -> Measurement:

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from parity.refresh import checkpoints as cp
-from parity.store import Store, open_store
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
+from parity.store import Store
 
 
 def _run(run_id: str, status: str = "running") -> cp.RunRecord:

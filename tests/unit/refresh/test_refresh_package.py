@@ -22,4 +22,5 @@ def test_every_exported_name_resolves() -> None:
 @pytest.mark.parametrize("module", EXAMPLES)
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"parity.refresh.{module}"))
+    assert result.attempted > 0, f"parity.refresh.{module} has no example to run"
     assert result.failed == 0
