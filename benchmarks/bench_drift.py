@@ -38,11 +38,12 @@ from typing import Any
 
 import MySQLdb
 
-from parity.config import EnvironmentSettings, load_settings, parse_database_url
+from parity.config import load_settings
 from parity.drift.capture import capture_snapshot
 from parity.drift.diff import DiffRules, compare
 from parity.drift.model import Snapshot
 from parity.drift.settings import DriftSection
+from parity.environments import EnvironmentSettings, parse_database_url
 from parity.sandbox import Sandbox, SandboxPorts
 from parity.targets import Database, Site
 

@@ -19,37 +19,32 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    PrivateAttr,
-    SecretStr,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from parity.cache.rules import CacheSection
 from parity.drift.settings import DriftSection
+from parity.environments import (
+    EnvironmentSettings,
+    StrictModel,
+)
 from parity.errors import ConfigError, MissingVariable
 from parity.jobs.settings import JobsSection
+from parity.monitor.settings import MonitorSection
 from parity.refresh.settings import RefreshSection
+from parity.rehearse.settings import RehearseSection
 
 __all__ = [
     "CONFIG_SEARCH_PATHS",
-    "CacheEndpoint",
-    "DatabaseURL",
-    "EnvironmentSettings",
-    "Login",
     "Settings",
     "find_config",
     "load_settings",
-    "parse_database_url",
     "settings_from_mapping",
 ]
 
@@ -59,126 +54,9 @@ CONFIG_SEARCH_PATHS: tuple[Path, ...] = (
 )
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_PREFIX = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatabaseURL(_Strict):
-    """Where an environment's database is: TCP host and port, or a unix socket."""
-
-    user: str
-    password: SecretStr = SecretStr("")
-    host: str = "127.0.0.1"
-    port: int = 3306
-    socket: str | None = None
-    database: str
-
-    def display(self) -> str:
-        """The URL with its password masked, safe to print."""
-        where = f"unix:{self.socket}" if self.socket else f"{self.host}:{self.port}"
-        return f"mysql://{self.user}:***@{where}/{self.database}"
-
-    def where(self) -> str:
-        """Host and port (or socket) for error messages."""
-        return f"socket {self.socket}" if self.socket else f"{self.host}:{self.port}"
-
-
-def parse_database_url(value: object) -> object:
-    """Turn ``mysql://user:pass@host:port/db`` (or ``?socket=/path``) into a DatabaseURL.
-
-    >>> parse_database_url("mysql://wp:s3cret@127.0.0.1:3307/wordpress").port
-    3307
-    """
-    if not isinstance(value, str):
-        return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("mysql", "mariadb"):
-        raise ValueError("must look like mysql://user:password@host:port/database")
-    database = parts.path.lstrip("/")
-    if not database or "/" in database:
-        raise ValueError("names no database: end it with /database_name")
-    if not parts.username:
-        raise ValueError("names no user: mysql://USER:password@host/database")
-    query = parse_qs(parts.query)
-    sockets = query.get("socket") or query.get("unix_socket") or []
-    socket = sockets[0] if sockets else None
-    try:
-        port = parts.port or 3306
-    except ValueError:
-        raise ValueError("has a port that is not a number") from None
-    return DatabaseURL(
-        user=unquote(parts.username),
-        password=SecretStr(unquote(parts.password or "")),
-        host=parts.hostname or "127.0.0.1",
-        port=port,
-        socket=socket,
-        database=database,
-    )
-
-
-class Login(_Strict):
-    """A WordPress user parity logs in as (through wp-login.php)."""
-
-    user: str
-    password: SecretStr
-
-
-class CacheEndpoint(_Strict):
-    """The cache in front of an environment, and where to send purges."""
-
-    kind: Literal["varnish", "nginx", "none"] = "varnish"
-    purge_url: str | None = None
-
-
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// URL with a host")
-    return value.rstrip("/")
-
-
-class EnvironmentSettings(_Strict):
-    """One WordPress environment: how to reach its site and its database."""
-
-    name: str = ""
-    url: str
-    db: Annotated[DatabaseURL, BeforeValidator(parse_database_url)]
-    table_prefix: str = "wp_"
-    protected: bool = False
-    login: Login | None = None
-    cache: CacheEndpoint | None = None
-    wp_content_dir: str | None = None
-    # The protected environments of the same config (set by Settings): the write guard
-    # refuses a write to this environment that reaches one of their databases.
-    _protected_peers: tuple[EnvironmentSettings, ...] = PrivateAttr(default=())
-
-    @property
-    def protected_peers(self) -> tuple[EnvironmentSettings, ...]:
-        """The other environments of this config marked ``protected = true``."""
-        return self._protected_peers
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_url(value)
-
-    @field_validator("table_prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not _PREFIX.match(value):
-            raise ValueError("may contain only letters, digits and underscores")
-        return value
-
-    @property
-    def host(self) -> str:
-        """The site's host (with port when not the default), as in its Host header."""
-        return urlsplit(self.url).netloc
-
-
-class StateSettings(_Strict):
+class StateSettings(StrictModel):
     """Where parity keeps its own state (snapshots, runs, measurements)."""
 
     url: str | None = Field(
@@ -187,7 +65,7 @@ class StateSettings(_Strict):
     )
 
 
-class Settings(_Strict):
+class Settings(StrictModel):
     """The whole parity.toml."""
 
     environments: dict[str, EnvironmentSettings] = Field(default_factory=dict)
@@ -196,6 +74,8 @@ class Settings(_Strict):
     drift: DriftSection = Field(default_factory=DriftSection)
     refresh: RefreshSection = Field(default_factory=RefreshSection)
     jobs: JobsSection = Field(default_factory=JobsSection)
+    monitor: MonitorSection = Field(default_factory=MonitorSection)
+    rehearse: RehearseSection = Field(default_factory=RehearseSection)
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -210,6 +90,8 @@ class Settings(_Strict):
         data: dict[str, Any] = self.model_dump(mode="json", exclude={"source"})
         for name, env in self.environments.items():
             body = data["environments"][name]
+            # The one JSON vocabulary calls an environment's name `environment`.
+            data["environments"][name] = body = {"environment": body.pop("name"), **body}
             body["db"] = env.db.display()
             if env.login is not None:
                 body["login"]["password"] = "***"

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from parity.config import EnvironmentSettings, Settings
+from parity.config import Settings
+from parity.environments import EnvironmentSettings
 
 __all__ = ["ConfigKey", "config_keys"]
 

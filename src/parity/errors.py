@@ -9,7 +9,8 @@ built from names, hosts and ports, never from passwords or full connection strin
     ├── ConfigError                 parity.toml is missing, unreadable or invalid
     │   └── MissingVariable         a ${VAR} it uses is not set in the environment
     ├── InputError                  a file, argument or value given to a command is bad
-    │   └── MalformedArticle        an article file does not follow the format (names the line)
+    │   ├── MalformedArticle        an article file does not follow the format (names the line)
+    │   └── MalformedPhpValue       a value is not PHP-serialized data unserialize() would read
     ├── TargetError                 an environment could not be reached or used
     │   ├── DatabaseError           the database refused or failed a statement
     │   │   └── DatabaseUnreachable no answer from the database server in time
@@ -34,6 +35,7 @@ __all__ = [
     "LockHeld",
     "LoginFailed",
     "MalformedArticle",
+    "MalformedPhpValue",
     "MissingPackages",
     "MissingVariable",
     "ParityError",
@@ -77,6 +79,15 @@ class InputError(ParityError):
 
 class MalformedArticle(InputError):
     """An article file does not follow the article format."""
+
+
+class MalformedPhpValue(InputError):
+    """A value is not PHP-serialized data that PHP's unserialize() would read."""
+
+    def __init__(self, reason: str, offset: int) -> None:
+        super().__init__(f"{reason} at offset {offset}")
+        self.reason = reason
+        self.offset = offset
 
 
 class TargetError(ParityError):

@@ -56,7 +56,7 @@ def findings(data: dict[str, Any]) -> set[tuple[str, str]]:
         (f["kind"], f["key"])
         for env in data["environments"]
         for f in env["findings"]
-        if f["severity"] == "fail"
+        if f["severity"] == "error"
     }
 
 
@@ -129,7 +129,7 @@ def test_verify_passes_on_both_sites_together_with_every_rule_example(
     result = cache_cli(parity_config, "verify", "production", "staging", "-f", "json")
     data = json.loads(result.stdout)
     assert result.exit_code == 0, findings(data)
-    assert [env["name"] for env in data["environments"]] == ["production", "staging"]
+    assert [env["environment"] for env in data["environments"]] == ["production", "staging"]
     assert data["counts"]["probes"] > 100
     outcome_differences = [d for d in data["differences"] if d["field"] == "outcome"]
     assert outcome_differences == []

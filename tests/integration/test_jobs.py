@@ -21,10 +21,10 @@ from parity.cli import cron_cmd, jobs_cmd
 from parity.config import load_settings
 from parity.content import synthesize, write_articles_dir
 from parity.content.importer import ImportRequest, import_articles, rollback_import
-from parity.cron.phpvalue import php_serialize, php_unserialize
 from parity.jobs import JobsSection
 from parity.sandbox import Sandbox
 from parity.store import open_store
+from parity.wordpress.phpvalue import php_serialize, php_unserialize
 
 pytestmark = pytest.mark.integration
 

@@ -1,9 +1,13 @@
-"""The JSON that read-only commands print has the top-level keys docs/json-output.md lists.
+"""The JSON that read-only commands print has the top-level keys docs/json-output.md lists,
+and speaks the one vocabulary (parity.vocabulary) all the way down.
 
 Each command runs for real (``parity ... --format json`` in a subprocess) against the
 session's sandbox; its stdout must be one JSON object whose top-level keys are exactly
 those on the ``Top-level keys:`` line under the command's heading. A key the code adds
-without documenting it fails too: the JSON is "stable and documented".
+without documenting it fails too: the JSON is "stable and documented". Every document
+carries ``schema_version`` and ``ok`` (true exactly when the exit code is 0); inside it,
+no retired key, one set of severities, one timestamp format, one pair shape, one rewrite
+report shape (``vocabulary_problems``).
 
 Nothing here writes to a database: ``replace`` is a dry run on staging; ``snapshot`` and
 ``measure`` write only to parity's own state store, kept in this module's temporary
@@ -25,6 +29,7 @@ import typer.main
 
 from parity.cli.main import app
 from parity.sandbox import Sandbox
+from parity.vocabulary import SCHEMA_VERSION, vocabulary_problems
 
 pytestmark = pytest.mark.integration
 
@@ -65,6 +70,13 @@ CASES: list[tuple[str, tuple[str, ...], set[int]]] = [
     ("measure", ("measure", "staging", "/", "--samples", "3"), {0}),
     ("jobs list", ("jobs", "list"), {0}),
     ("sandbox status", ("sandbox", "status", "--state-dir", "{state_dir}"), {0}),
+    (
+        "replace --sql-file",
+        ("replace", "http://a.test", "https://b.test", "--sql-file", "{dump}", "--dry-run"),
+        {0},
+    ),
+    ("content synth", ("content", "synth", "-n", "2", "--jsonl", "{tmp}/articles.jsonl"), {0}),
+    ("jobs history", ("jobs", "history"), {0}),
 ]
 
 
@@ -121,7 +133,16 @@ def test_json_has_the_documented_top_level_keys(
     args: tuple[str, ...],
     codes: set[int],
 ) -> None:
-    values = {"staging_url": sandbox.urls["staging"], "state_dir": str(sandbox.state_dir)}
+    dump = config.parent / "dump.sql"
+    dump.write_text(
+        "INSERT INTO `wp_options` VALUES (1,'home','http://a.test/x','yes');\n", encoding="utf-8"
+    )
+    values = {
+        "staging_url": sandbox.urls["staging"],
+        "state_dir": str(sandbox.state_dir),
+        "dump": str(dump),
+        "tmp": str(config.parent),
+    }
     argv = [arg.format(**values) for arg in args]
     done = run_parity("--config", str(config), *argv, "--format", "json", timeout=60)
     assert done.returncode in codes, (
@@ -135,5 +156,8 @@ def test_json_has_the_documented_top_level_keys(
     undocumented = [key for key in data if key not in expected]
     assert not missing, f"{title}: documented keys missing from the output: {missing}"
     assert not undocumented, f"{title}: keys not in docs/json-output.md: {undocumented}"
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["ok"] is (done.returncode == 0), f"{title}: ok says otherwise than the exit code"
+    assert vocabulary_problems(data) == [], f"{title} does not speak the vocabulary"
     for secret in secrets:
         assert secret not in done.stdout and secret not in done.stderr, f"{title} printed a secret"

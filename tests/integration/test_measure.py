@@ -51,7 +51,7 @@ def test_each_mode_labels_its_samples(
     assert [m["route"] for m in measured] == ["/", "/hello-world/"]
     for m in measured:
         assert [s["cache_status"] for s in m["samples"]] == [status] * 4
-        assert all(s["http_status"] == 200 and s["seconds"] > 0 for s in m["samples"])
+        assert all(s["http_status"] == 200 and s["duration_s"] > 0 for s in m["samples"])
         assert m["unexpected"] == 0
         assert m["summary"]["cache_mix"] == {status: 4}
         if mode == "warm":

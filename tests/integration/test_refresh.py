@@ -110,7 +110,7 @@ def _page(url: str) -> httpx.Response:
 
 
 def _refresh_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "parity.cli.refresh_cmd", *args]
+    return [sys.executable, "-m", "parity.cli.main", "refresh", *args]
 
 
 def _env(config: Path, **extra: str) -> dict[str, str]:
@@ -403,9 +403,15 @@ def test_kill_at_a_stage_leaves_staging_serving_old_data_and_a_rerun_completes(
     assert page.status_code == 200
     assert marker in page.text
     report = _refresh(config)
-    assert report["run_id"]
+    assert isinstance(report["run_id"], int)
     if stage in ("copy", "rewrite", "verify", "swap"):
         assert report["resumed"] is True
+        # The killed run is interrupted in the one run ledger; the rerun resumed it.
+        history = json.loads(_run(config, "history", "staging", "--format", "json").stdout)
+        latest, killed = history["runs"][0], history["runs"][1]
+        assert latest["id"] == report["run_id"] and latest["status"] == "succeeded"
+        assert latest["resumed_from"] == killed["id"]
+        assert killed["status"] == "interrupted" and killed["ended_at"] is not None
     page = _page(sandbox.staging_url)
     assert marker not in page.text
     assert "Production post 1" in page.text
@@ -426,7 +432,12 @@ def test_kill_during_prune_after_the_swap_leaves_new_data_and_a_rerun_completes(
     history = json.loads(_run(config, "history", "staging", "--format", "json").stdout)
     active = [p for p in history["rollback_points"] if p["status"] == "active"]
     assert len(active) == 1  # retention 1
-    assert history["runs"][0]["status"] == "completed"
+    latest, killed = history["runs"][0], history["runs"][1]
+    assert (latest["job"], latest["status"], latest["scope"]) == ("refresh", "succeeded", "staging")
+    assert isinstance(latest["id"], int) and latest["duration_s"] is not None
+    # The run killed after its swap is settled by the rerun: its data went live.
+    assert killed["status"] == "succeeded" and killed["refresh"]["stage"] == "done"
+    assert killed["summary"]["note"] == "stopped after the swap; finished by a later run"
 
 
 # -- what staging holds after a refresh ----------------------------------------------

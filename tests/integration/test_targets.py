@@ -49,6 +49,19 @@ def test_protected_session_is_read_only_at_the_server_too(sandbox: Sandbox) -> N
     assert _count_posts(sandbox) == before
 
 
+def test_a_second_statement_in_one_call_is_refused_by_the_server(sandbox: Sandbox) -> None:
+    """The driver's multi-statement mode is off: a read can never carry a write along."""
+    staging = load_settings(sandbox.config_path).environment("staging")
+    with Database.connect(staging) as db:
+        count = db.scalar("SELECT COUNT(*) FROM wp_options")
+        with pytest.raises(DatabaseError, match="SQL syntax"):
+            db.query(
+                "SELECT 1; INSERT INTO wp_options (option_name, option_value)"
+                " VALUES ('parity_smuggled', '1')"
+            )
+        assert db.scalar("SELECT COUNT(*) FROM wp_options") == count
+
+
 def test_staging_accepts_writes_in_a_transaction_and_rolls_back_on_error(
     sandbox: Sandbox,
 ) -> None:
@@ -130,7 +143,7 @@ def test_database_that_never_answers_gives_up_naming_host_and_port() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         port = silent.getsockname()[1]
-        from parity.config import EnvironmentSettings
+        from parity.environments import EnvironmentSettings
 
         env = EnvironmentSettings.model_validate(
             {
@@ -149,9 +162,9 @@ def test_database_that_never_answers_gives_up_naming_host_and_port() -> None:
 def test_serialized_option_value_changes_in_place_and_bad_paths_write_nothing(
     sandbox: Sandbox,
 ) -> None:
-    from parity.cron.phpvalue import php_unserialize
     from parity.errors import InputError
     from parity.sandbox.option_change import set_serialized_option_value
+    from parity.wordpress.phpvalue import php_unserialize
 
     settings = load_settings(sandbox.config_path)
     staging = settings.environment("staging")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from parity.config import find_config, load_settings, parse_database_url
+from parity.config import find_config, load_settings
+from parity.environments import parse_database_url
 from parity.errors import ConfigError, MissingVariable
 
 GOOD = """

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from parity.config import EnvironmentSettings, settings_from_mapping
+from parity.config import settings_from_mapping
+from parity.environments import EnvironmentSettings
 from parity.errors import ProtectedEnvironment
 from parity.targets.guard import ProtectedData, ensure_writable, refuse_protected_data
 from parity.targets.identity import DataIdentity, same_address

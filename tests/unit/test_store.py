@@ -13,7 +13,7 @@ from parity.store import SCHEMA_VERSION, acquire_lease, open_store, release_leas
 
 
 def test_store_is_created_and_migrated_once(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'state.db'}"
+    url = f"sqlite:///{tmp_path / '.parity' / 'state.db'}"
     store = open_store(url)
     store.close()
     store = open_store(url)  # opening again does not re-run migrations

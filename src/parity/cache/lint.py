@@ -28,7 +28,7 @@ from parity.cache.rules import Action, BypassConditions, CacheRule, RuleMatch, R
 
 __all__ = ["LintFinding", "lint_coverage", "lint_examples", "lint_rules", "match_covers"]
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warn"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def lint_rules(ruleset: RuleSet) -> list[LintFinding]:
     if not any(r.always_decides and r.match.any_path and r.match.any_method for r in rules):
         findings.append(
             LintFinding(
-                "warning",
+                "warn",
                 "no-catch-all",
                 None,
                 "no rule decides every request: requests no rule decides bypass the cache; "
@@ -219,7 +219,7 @@ def lint_coverage(
         if not rule.examples:
             findings.append(
                 LintFinding(
-                    "warning",
+                    "warn",
                     "no-examples",
                     rule.name,
                     f"rule {rule.name} has no examples: add a request it must cache and one "
@@ -229,7 +229,7 @@ def lint_coverage(
         elif not decided.get(rule.name):
             findings.append(
                 LintFinding(
-                    "warning",
+                    "warn",
                     "unexercised",
                     rule.name,
                     f"rule {rule.name} decides none of the examples: add one it decides",

@@ -17,7 +17,7 @@ from parity.cache.verify_report import EnvironmentReport, ProbeResult, VerifyRep
 
 __all__ = ["purge_table", "verify_tables"]
 
-_SEVERITY_STYLE = {"fail": "bold red", "warn": "yellow", "info": "dim"}
+_SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "dim"}
 # WordPress names cookies after md5(site URL): shown as {hash} to keep the table narrow.
 _COOKIE_HASH = re.compile(r"_[0-9a-f]{32}$")
 

@@ -155,7 +155,7 @@ class Observation:
             "vary": self.vary,
             "cache_control": self.cache_control,
             "location": self.location,
-            "seconds": round(self.seconds, 6),
+            "duration_s": round(self.seconds, 6),
         }
 
 

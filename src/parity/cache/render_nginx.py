@@ -225,9 +225,9 @@ def render_nginx(
     ``cache_dir`` is where nginx keeps the cache (``fastcgi_cache_path``), ``zone`` the
     name of its shared memory zone. Raises InputError for values that cannot go in.
     """
-    if not _CACHE_DIR.match(cache_dir):
+    if not _CACHE_DIR.fullmatch(cache_dir):
         raise InputError(f"cache directory {cache_dir!r} must be an absolute path")
-    if not _ZONE.match(zone):
+    if not _ZONE.fullmatch(zone):
         raise InputError(f"cache zone name {zone!r} must be letters, digits and '_'")
     rules = ruleset.rules
     lines = [

@@ -198,7 +198,7 @@ def render_varnish(
 
     Raises InputError for a host or port that cannot go into VCL.
     """
-    if not _HOST.match(backend_host):
+    if not _HOST.fullmatch(backend_host):
         raise InputError(f"backend host {backend_host!r} is not a host name or IP address")
     if not 0 < backend_port < 65536:
         raise InputError(f"backend port {backend_port} is not between 1 and 65535")

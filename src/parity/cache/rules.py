@@ -74,7 +74,7 @@ class _Strict(BaseModel):
 
 def _check_each(values: Sequence[str], pattern: Any, what: str) -> tuple[str, ...]:
     for value in values:
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not a valid {what}")
     return tuple(values)
 
@@ -232,7 +232,7 @@ class CacheExample(_Strict):
     @field_validator("method")
     @classmethod
     def _method(cls, value: str) -> str:
-        if not patterns.METHOD.match(value):
+        if not patterns.METHOD.fullmatch(value):
             raise ValueError(f"{value!r} is not a method (use upper case, e.g. POST)")
         return value
 
@@ -269,7 +269,7 @@ class CacheRule(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not patterns.RULE_NAME.match(value):
+        if not patterns.RULE_NAME.fullmatch(value):
             raise ValueError(
                 "must be lower case letters, digits, '-', '_' or '.' (at most 64), "
                 "starting with a letter or digit"

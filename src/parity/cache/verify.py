@@ -271,11 +271,11 @@ def _findings(result: ProbeResult) -> list[Finding]:
     where = f"{probe.route} {probe.label()}"
     found: list[Finding] = []
     if result.passed is False:
-        found.append(Finding("fail", "expectation", probe.key, f"{where}: {result.detail}"))
+        found.append(Finding("error", "expectation", probe.key, f"{where}: {result.detail}"))
     for leak in result.leaks:
-        found.append(Finding("fail", f"leak:{leak.kind}", probe.key, f"{where}: {leak.message}"))
+        found.append(Finding("error", f"leak:{leak.kind}", probe.key, f"{where}: {leak.message}"))
     if result.blame is not None:
-        severity: Severity = "fail" if result.passed is False else "info"
+        severity: Severity = "error" if result.passed is False else "info"
         found.append(
             Finding(severity, "cookie-blame", probe.key, f"{where}: {result.blame.describe()}")
         )

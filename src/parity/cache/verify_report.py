@@ -23,6 +23,7 @@ from parity.cache.leaks import Leak
 from parity.cache.observe import Observation
 from parity.cache.rules import Action
 from parity.cache.verify_plan import Probe
+from parity.vocabulary import Severity
 
 __all__ = [
     "Difference",
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 Outcome = Literal["cached", "bypassed", "not stored", "unknown", "skipped"]
-Severity = Literal["fail", "warn", "info"]
 
 
 def outcome_of(observations: Sequence[Observation]) -> Outcome:
@@ -174,7 +174,7 @@ class EnvironmentReport:
     @property
     def failures(self) -> list[Finding]:
         """Findings that make verify exit 1."""
-        return [f for f in self.findings if f.severity == "fail"]
+        return [f for f in self.findings if f.severity == "error"]
 
     @property
     def ok(self) -> bool:
@@ -197,14 +197,14 @@ class EnvironmentReport:
             "failed": sum(1 for r in sent if r.passed is False),
             "skipped": len(self.results) - len(sent),
             "leaks": sum(len(r.leaks) for r in self.results),
-            "failures": len(self.failures),
+            "errors": len(self.failures),
             "warnings": sum(1 for f in self.findings if f.severity == "warn"),
         }
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
-            "name": self.name,
+            "environment": self.name,
             "url": self.url,
             "protected": self.protected,
             "logged_in_as": self.logged_in_as,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +28,7 @@ from parity.cache.rules import RuleSet, rules_from_settings, rules_with_file
 from parity.cache.verify import verify_sites
 from parity.cache.verify_plan import parse_cookie_options
 from parity.cli.context import CliState, settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.config import CONFIG_SEARCH_PATHS
 from parity.errors import InputError
@@ -139,12 +140,7 @@ def cache_test(
     error (a contradiction, a rule that can never match).
     """
     report = test_examples(ruleset_from_context(ctx, rules))
-    if format is OutputFormat.json:
-        print_json(report.as_dict())
-    else:
-        _print_report(report)
-    if not report.ok:
-        raise typer.Exit(1)
+    emit(format, report.as_dict(), lambda: _print_report(report), code=0 if report.ok else 1)
 
 
 @app.command("render")
@@ -235,8 +231,9 @@ def cache_verify(
     ruleset = ruleset_from_context(ctx, rules)
     environments = [settings.environment(name) for name in (env, env2) if name is not None]
     extra = parse_cookie_options(cookie or [])
-    sites = [Site(e) for e in environments]
-    try:
+    with ExitStack() as stack:
+        # Each Site ends its WordPress session on the way out (an error if it cannot).
+        sites = [stack.enter_context(Site(e)) for e in environments]
         with rows_progress(err_console, unit="probes") as progress:
             tasks = {
                 e.name: progress.add_task(f"verify {e.name}", total=None) for e in environments
@@ -254,15 +251,8 @@ def cache_verify(
                 nonce_life=nonce_life,
                 progress=advance,
             )
-    finally:
-        for site in sites:
-            site.close()
-    if format is OutputFormat.json:
-        print_json(report.as_dict())
-    else:
-        console.print(verify_tables(report))
-    if not report.ok:
-        raise typer.Exit(1)
+    code = 0 if report.ok else 1
+    emit(format, report.as_dict(), lambda: console.print(verify_tables(report)), code=code)
 
 
 @app.command("purge")
@@ -296,9 +286,5 @@ def cache_purge(
             report = purge_routes(site, purger, ruleset, paths, control=control)
     finally:
         purger.close()
-    if format is OutputFormat.json:
-        print_json(report.as_dict())
-    else:
-        console.print(purge_table(report))
-    if not report.ok:
-        raise typer.Exit(1)
+    code = 0 if report.ok else 1
+    emit(format, report.as_dict(), lambda: console.print(purge_table(report)), code=code)

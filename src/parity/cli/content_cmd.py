@@ -11,13 +11,13 @@ import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from parity.cli.context import settings_from
 from parity.cli.jobs_cmd import RunProgress, finish_run
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.content import Article, synthesize, write_articles_dir, write_jsonl
 from parity.content.importer import (
@@ -28,6 +28,10 @@ from parity.content.importer import (
 )
 from parity.errors import InputError
 from parity.store import open_store
+from parity.targets.database import Database
+
+if TYPE_CHECKING:
+    from parity.content.similar_service import DuplicatesResult, SimilarResult
 
 __all__ = ["app"]
 
@@ -99,22 +103,22 @@ def synth(
     seconds = time.perf_counter() - started
     target = str(out if out is not None else jsonl)
     rate = written / seconds if seconds > 0 else 0.0
-    if format is OutputFormat.json:
-        print_json(
-            {
-                "count": written,
-                "seed": seed,
-                "to": target,
-                "seconds": round(seconds, 3),
-                "articles_per_s": round(rate),
-            }
-        )
-    else:
-        console.print(
+    data = {
+        "count": written,
+        "seed": seed,
+        "to": target,
+        "duration_s": round(seconds, 3),
+        "articles_per_s": round(rate),
+    }
+    emit(
+        format,
+        data,
+        lambda: console.print(
             f"wrote {written} articles (seed {seed}) to {target} in {seconds:.1f} s"
             f" ({rate:,.0f} articles/s)",
             markup=False,
-        )
+        ),
+    )
 
 
 @app.command("import")
@@ -187,14 +191,13 @@ def import_(
         wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
         workers=workers,
     )
-    store = open_store(settings.state_url())
-    try:
-        with rows_progress(err_console, unit="articles") as progress:
-            record = import_articles(
-                settings, request, store=store, progress=RunProgress(progress, f"import to {env}")
-            )
-    finally:
-        store.close()
+    with (
+        open_store(settings.state_url()) as store,
+        rows_progress(err_console, unit="articles") as progress,
+    ):
+        record = import_articles(
+            settings, request, store=store, progress=RunProgress(progress, f"import to {env}")
+        )
     finish_run(record, format)
 
 
@@ -224,18 +227,158 @@ def rollback(
     fails.
     """
     settings = settings_from(ctx)
-    store = open_store(settings.state_url())
-    try:
-        with rows_progress(err_console, unit="posts") as progress:
-            record = rollback_import(
-                settings,
-                run,
-                store=store,
-                direct=direct,
-                force=force,
-                wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
-                progress=RunProgress(progress, f"rollback of run {run}"),
-            )
-    finally:
-        store.close()
+    with (
+        open_store(settings.state_url()) as store,
+        rows_progress(err_console, unit="posts") as progress,
+    ):
+        record = rollback_import(
+            settings,
+            run,
+            store=store,
+            direct=direct,
+            force=force,
+            wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
+            progress=RunProgress(progress, f"rollback of run {run}"),
+        )
     finish_run(record, format)
+
+
+@app.command("similar")
+def similar(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", "-e", help="The environment to update.")],
+    top: Annotated[int, typer.Option("--top", help="Similar posts per post.")] = 5,
+    only_imported: Annotated[
+        bool,
+        typer.Option("--only-imported", help="Compute lists for imported articles only."),
+    ] = False,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Store every published post's similar posts as post meta; render the "Similar
+    Posts" section of imported articles. Safe to run again: unchanged lists are not
+    rewritten."""
+    if top < 1:
+        raise InputError(f"--top must be at least 1, not {top}")
+    environment = settings_from(ctx).environment(env)
+    with Database.connect(environment) as db:
+        # scikit-learn loads slowly: only the commands that use it import it.
+        from parity.content.similar_service import update_similar
+
+        result = update_similar(db, top=top, only_imported=only_imported)
+    emit(format, _similar_json(result), lambda: _show_similar(result))
+
+
+def _similar_json(result: SimilarResult) -> dict[str, object]:
+    return {
+        "environment": result.environment,
+        "posts": result.posts,
+        "lists": len(result.lists),
+        "meta_written": result.meta_written,
+        "meta_unchanged": result.meta_unchanged,
+        "sections_written": result.sections_written,
+        "sections_unchanged": result.sections_unchanged,
+        "similar": [
+            {
+                "post_id": post_id,
+                "title": result.titles[post_id],
+                "similar": [
+                    {"post_id": n.post_id, "title": result.titles[n.post_id], "score": n.score}
+                    for n in neighbours
+                ],
+            }
+            for post_id, neighbours in result.lists.items()
+        ],
+    }
+
+
+def _show_similar(result: SimilarResult) -> None:
+    shown = list(result.lists.items())[:10]
+    for post_id, neighbours in shown:
+        console.print(f"{post_id} {result.titles[post_id]}", markup=False, soft_wrap=True)
+        for n in neighbours:
+            console.print(
+                f"    {n.score:.3f}  {n.post_id} {result.titles[n.post_id]}",
+                markup=False,
+                soft_wrap=True,
+            )
+    if len(result.lists) > len(shown):
+        console.print(f"... and {len(result.lists) - len(shown)} more posts", markup=False)
+    console.print(
+        f"{result.environment}: {len(result.lists)} lists from {result.posts} published posts;"
+        f" post meta written {result.meta_written}, unchanged {result.meta_unchanged};"
+        f" sections written {result.sections_written}, unchanged {result.sections_unchanged}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("duplicates")
+def duplicates(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", "-e", help="The environment to check.")],
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Least similarity (Jaccard of word pairs), in (0, 1]."),
+    ] = 0.8,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """List clusters of near-duplicate posts (published, pending, draft). Exit 1 when
+    there is any."""
+    if not 0 < threshold <= 1:
+        raise InputError(f"--threshold must be above 0 and at most 1, not {threshold:g}")
+    environment = settings_from(ctx).environment(env)
+    with Database.connect(environment) as db:
+        from parity.content.similar_service import find_duplicates
+
+        result = find_duplicates(db, threshold=threshold)
+    emit(
+        format,
+        _duplicates_json(result),
+        lambda: _show_duplicates(result),
+        code=1 if result.clusters else 0,
+    )
+
+
+def _duplicates_json(result: DuplicatesResult) -> dict[str, object]:
+    return {
+        "environment": result.environment,
+        "posts": result.posts,
+        "threshold": result.threshold,
+        "clusters": [
+            {
+                "similarity": cluster.similarity,
+                "posts": [
+                    {
+                        "post_id": post_id,
+                        "title": result.titles[post_id],
+                        "status": result.statuses[post_id],
+                    }
+                    for post_id in cluster.post_ids
+                ],
+                "matches": [
+                    {"post_ids": [p.first, p.second], "similarity": p.similarity}
+                    for p in cluster.pairs
+                ],
+            }
+            for cluster in result.clusters
+        ],
+    }
+
+
+def _show_duplicates(result: DuplicatesResult) -> None:
+    for number, cluster in enumerate(result.clusters, 1):
+        console.print(
+            f"cluster {number}: similarity {cluster.similarity:.2f}", markup=False, soft_wrap=True
+        )
+        for post_id in cluster.post_ids:
+            console.print(
+                f"    {post_id} [{result.statuses[post_id]}] {result.titles[post_id]}",
+                markup=False,
+                soft_wrap=True,
+            )
+    console.print(
+        f"{result.environment}: {len(result.clusters)} clusters of near-duplicates among"
+        f" {result.posts} posts (threshold {result.threshold:g})",
+        markup=False,
+        soft_wrap=True,
+    )

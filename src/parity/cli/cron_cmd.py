@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit
 from parity.cron import DEFAULT_GRACE_S, CronReport, cron_report
 
 __all__ = ["cron"]
@@ -101,9 +101,4 @@ def cron(
     choice = {WpCron.auto: None, WpCron.enabled: True, WpCron.disabled: False}
     settings = settings_from(ctx)
     report = cron_report(settings.environment(env), grace_s=grace, wp_cron_enabled=choice[wp_cron])
-    if format is OutputFormat.json:
-        print_json(report.as_dict())
-    else:
-        _print(report)
-    if not report.ok:
-        raise typer.Exit(1)
+    emit(format, report.as_dict(), lambda: _print(report), code=0 if report.ok else 1)

@@ -9,8 +9,7 @@ safe: the seed writes nothing new, the refresh puts staging back, the change is 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
@@ -73,14 +72,9 @@ class DemoContext:
             self._settings = load_settings(self.sandbox.config_path)
         return self._settings
 
-    @contextmanager
-    def store(self) -> Iterator[Store]:
-        """parity's state store, as the commands open it."""
-        store = open_store(self.settings.state_url())
-        try:
-            yield store
-        finally:
-            store.close()
+    def store(self) -> Store:
+        """parity's state store, as the commands open it (use it in a ``with``)."""
+        return open_store(self.settings.state_url())
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit
 from parity.doctor import EnvironmentReport, check_environment
 
 __all__ = ["doctor", "print_reports"]
@@ -44,10 +44,9 @@ def doctor(
     settings = settings_from(ctx)
     names = environments or sorted(settings.environments)
     reports = [check_environment(settings.environment(name)) for name in names]
-    ok = all(r.ok for r in reports)
-    if format is OutputFormat.json:
-        print_json({"ok": ok, "environments": [r.as_dict() for r in reports]})
-    else:
-        print_reports(reports)
-    if not ok:
-        raise typer.Exit(1)
+    emit(
+        format,
+        {"environments": [r.as_dict() for r in reports]},
+        lambda: print_reports(reports),
+        code=0 if all(r.ok for r in reports) else 1,
+    )

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.drift.render import markdown_report, snapshot_table, table_report
 from parity.drift.service import drift_report, take_snapshot, write_snapshot_file
 from parity.drift.settings import Severity, drift_settings
@@ -72,12 +72,13 @@ def snapshot(
     taken = take_snapshot(settings, env, exact=exact or section.exact_counts, section=section)
     if out is not None:
         write_snapshot_file(taken, out)
-    if format is OutputFormat.json:
-        print_json(taken.model_dump(mode="json"))
-        return
-    console.print(snapshot_table(taken))
-    if out is not None:
-        console.print(f"wrote {out}")
+
+    def show() -> None:
+        console.print(snapshot_table(taken))
+        if out is not None:
+            console.print(f"wrote {out}")
+
+    emit(format, taken.model_dump(mode="json"), show)
 
 
 def drift(
@@ -129,14 +130,15 @@ def drift(
         settings, a, b, since=since, exact=exact or None, masked_options=preserved
     )
     level = _LEVELS[fail_on]
-    if format is DriftFormat.json:
-        print_json(report.as_dict(level))
-    elif format is DriftFormat.markdown:
-        console.file.write(markdown_report(report, level))
-        console.file.flush()
-    else:
-        console.print(table_report(report, level))
     code = report.exit_code(level)
-    if code and format is DriftFormat.table:
-        err_console.print(f"drift found at or above {level}", markup=False)
-    raise typer.Exit(code)
+
+    def show() -> None:
+        if format is DriftFormat.markdown:
+            console.file.write(markdown_report(report, level))
+            console.file.flush()
+            return
+        console.print(table_report(report, level))
+        if code:
+            err_console.print(f"drift found at or above {level}", markup=False)
+
+    emit(format, report.as_dict(level), show, code=code)

@@ -17,7 +17,7 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
 from parity.jobs import (
@@ -30,6 +30,7 @@ from parity.jobs import (
     jobs_settings,
 )
 from parity.store import open_store
+from parity.vocabulary import iso_utc
 
 __all__ = ["RunProgress", "app", "finish_run", "print_run", "run_table"]
 
@@ -149,12 +150,7 @@ def print_run(record: RunRecord) -> None:
 
 def finish_run(record: RunRecord, format: OutputFormat) -> None:
     """Print the run as asked; exit 1 when it or its check failed."""
-    if format is OutputFormat.json:
-        print_json({"ok": record.ok, "run": record.as_dict()})
-    else:
-        print_run(record)
-    if not record.ok:
-        raise typer.Exit(1)
+    emit(format, {"run": record.as_dict()}, lambda: print_run(record), code=0 if record.ok else 1)
 
 
 def _job_row(entry: JobEntry, last: RunRecord | None) -> dict[str, Any]:
@@ -166,20 +162,14 @@ def _job_row(entry: JobEntry, last: RunRecord | None) -> dict[str, Any]:
         "description": job.description,
         "builtin": entry.builtin,
         "schedule": job.schedule.expression if job.schedule else None,
-        "next_run": next_run.isoformat() if next_run else None,
+        "next_run": iso_utc(next_run) if next_run else None,
         "expected": job.expected.describe(),
         "rollback": {"note": job.rollback.text, "command": job.rollback.command},
         "run": job.run_hint,
         "last_run": None
         if last is None
-        else {"id": last.id, "status": str(last.status), "started_at": last.started_at.isoformat()},
+        else {"id": last.id, "status": str(last.status), "started_at": iso_utc(last.started_at)},
     }
-
-
-def _rollback_cell(rollback: dict[str, str | None]) -> str:
-    note = escape(rollback["note"] or "")
-    command = rollback["command"]
-    return note + (f"\n[dim]{escape(command)}[/]" if command else "")
 
 
 @app.command("list")
@@ -187,15 +177,13 @@ def list_jobs(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> 
     """List every job: owner, schedule, expected result, rollback note, last run."""
     settings = settings_from(ctx)
     entries = job_catalogue(jobs_settings(settings))
-    store = open_store(settings.state_url())
-    try:
+    with open_store(settings.state_url()) as store:
         last = JobRecords(store).last_runs()
-    finally:
-        store.close()
     rows = [_job_row(entry, last.get(name)) for name, entry in entries.items()]
-    if format is OutputFormat.json:
-        print_json({"jobs": rows})
-        return
+    emit(format, {"jobs": rows}, lambda: _print_jobs(rows))
+
+
+def _print_jobs(rows: list[dict[str, Any]]) -> None:
     table = Table(title="parity jobs")
     for column in ("job", "owner", "schedule (UTC)", "expected result", "rollback", "last run"):
         table.add_column(column, overflow="fold")
@@ -242,18 +230,17 @@ def run_job(
             hint=f"run: {entry.job.run_hint}" if entry.job.run_hint else None,
         )
     work = entry.make_work(settings)
-    store = open_store(settings.state_url())
-    try:
-        with rows_progress(err_console, unit="items") as progress:
-            runner = InProcessRunner(
-                store,
-                settings=settings,
-                lease_ttl=timedelta(seconds=section.lease_seconds),
-                progress=RunProgress(progress, name),
-            )
-            record = runner.run(entry.job, work, recheck=recheck)
-    finally:
-        store.close()
+    with (
+        open_store(settings.state_url()) as store,
+        rows_progress(err_console, unit="items") as progress,
+    ):
+        runner = InProcessRunner(
+            store,
+            settings=settings,
+            lease_ttl=timedelta(seconds=section.lease_seconds),
+            progress=RunProgress(progress, name),
+        )
+        record = runner.run(entry.job, work, recheck=recheck)
     finish_run(record, format)
 
 
@@ -266,18 +253,16 @@ def history(
 ) -> None:
     """The latest runs: owner, status, counts, check and rollback note of each."""
     settings = settings_from(ctx)
-    store = open_store(settings.state_url())
-    try:
+    with open_store(settings.state_url()) as store:
         records = JobRecords(store).runs(name, limit=limit)
-    finally:
-        store.close()
-    if format is OutputFormat.json:
-        print_json({"runs": [record.as_dict() for record in records]})
-        return
-    if not records:
-        console.print("no runs yet" + (f" of {name}" if name else ""), markup=False)
-        return
-    console.print(run_table(records, f"runs of {name}" if name else "job runs"))
+
+    def show() -> None:
+        if not records:
+            console.print("no runs yet" + (f" of {name}" if name else ""), markup=False)
+        else:
+            console.print(run_table(records, f"runs of {name}" if name else "job runs"))
+
+    emit(format, {"runs": [record.as_dict() for record in records]}, show)
 
 
 @app.command("show")
@@ -291,8 +276,7 @@ def show(
 ) -> None:
     """One run in full: counts by action, failed items, the check, the log."""
     settings = settings_from(ctx)
-    store = open_store(settings.state_url())
-    try:
+    with open_store(settings.state_url()) as store:
         records = JobRecords(store)
         record = records.run(run)
         if record is None:
@@ -300,18 +284,21 @@ def show(
         actions = records.action_counts(run)
         failed = [item for item in records.items(run) if item.error and item.status == "failed"]
         lines = records.log_lines(run, limit=log_lines)
-    finally:
-        store.close()
-    if format is OutputFormat.json:
-        print_json(
-            {
-                "run": record.as_dict(),
-                "actions": actions,
-                "failed_items": [item.as_dict() for item in failed[:100]],
-                "log": [line.as_dict() for line in lines],
-            }
-        )
-        return
+    data = {
+        "run": record.as_dict(),
+        "actions": actions,
+        "failed_items": [item.as_dict() for item in failed[:100]],
+        "log": [line.as_dict() for line in lines],
+    }
+    emit(format, data, lambda: _print_show(record, actions, failed, lines))
+
+
+def _print_show(
+    record: RunRecord,
+    actions: dict[str, dict[str, int]],
+    failed: list[Any],
+    lines: list[Any],
+) -> None:
     status = str(record.status)
     if record.rolled_back_by is not None:
         status += f" (rolled back by run {record.rolled_back_by})"

@@ -14,6 +14,7 @@ import typer
 from parity import __version__
 from parity.cli import (
     cache_cmd,
+    change_cmd,
     content_cmd,
     cron_cmd,
     demo_cmd,
@@ -21,12 +22,15 @@ from parity.cli import (
     drift_cmd,
     jobs_cmd,
     measure_cmd,
+    monitor_cmd,
     refresh_cmd,
+    rehearse_cmd,
     replace_cmd,
     sandbox_cmd,
+    serve_cmd,
 )
 from parity.cli.context import CliState, settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.errors import InputError, ParityError
 
 __all__ = ["app", "main"]
@@ -48,12 +52,18 @@ app.add_typer(measure_cmd.app, name="measure")
 app.add_typer(refresh_cmd.app, name="refresh")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(content_cmd.app, name="content")
+app.add_typer(change_cmd.app, name="change")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
+app.command("rehearse")(rehearse_cmd.rehearse)
 app.command("snapshot")(drift_cmd.snapshot)
 app.command("drift")(drift_cmd.drift)
 app.command("cron")(cron_cmd.cron)
 app.command("demo")(demo_cmd.demo)
+app.add_typer(monitor_cmd.deploy_app, name="deploy")
+app.command("maintenance")(monitor_cmd.maintenance)
+app.command("serve")(serve_cmd.serve)
+app.command("status")(serve_cmd.status)
 
 
 def _version(value: bool) -> None:
@@ -112,12 +122,13 @@ def config_show(ctx: typer.Context, format: FormatOption = OutputFormat.table) -
     """Print the resolved configuration (${VAR} filled in) with every secret masked."""
     settings = settings_from(ctx)
     data = settings.masked()
-    if format is OutputFormat.json:
-        print_json({"source": str(settings.source), **data})
-        return
-    import tomli_w
 
-    sys.stdout.write(f"# {settings.source}\n" + tomli_w.dumps(_drop_none_map(data)))
+    def show() -> None:
+        import tomli_w
+
+        sys.stdout.write(f"# {settings.source}\n" + tomli_w.dumps(_drop_none_map(data)))
+
+    emit(format, {"source": str(settings.source), **data}, show)
 
 
 def _drop_none_map(value: dict[str, Any]) -> dict[str, Any]:
@@ -136,10 +147,7 @@ def main() -> None:
     """Entry point: run the app; a ParityError becomes one line on stderr and exit 2."""
     debug = "--debug" in sys.argv
     try:
-        argv = sys.argv[1:]
-        if "replace" in argv:
-            argv = replace_cmd.expand_pair_options(argv)
-        app(args=argv, prog_name="parity")
+        app(args=sys.argv[1:], prog_name="parity")
     except ParityError as exc:
         if debug:
             traceback.print_exc()

@@ -10,6 +10,7 @@ sub-command is given); `compare` is its one sub-command.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
 from parity.measure.compare import Verdict
@@ -108,6 +109,14 @@ def measurements_table(saved: list[Measurement]) -> RenderableType:
             mix,
             _ages(m.samples),
         )
+        if m.non_2xx():
+            lines.append(
+                Text(
+                    f"not 2xx: {m.label()}: {m.non_2xx_text()}: saved and flagged;"
+                    " `parity measure compare` refuses them unless --allow-errors",
+                    style="bold red",
+                )
+            )
         if m.unexpected():
             wanted = EXPECTED_STATUS[m.mode]
             lines.append(
@@ -169,7 +178,8 @@ def measure(
     MAD and a bootstrap interval of the median; saved in the state store.
 
     Exit 0 when measured (a warning names samples whose cache status does not fit the
-    mode), 2 when it could not run.
+    mode), 1 when any sample was not 2xx (saved, flagged and named), 2 when it could not
+    run.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -179,33 +189,38 @@ def measure(
     settings = settings_from(ctx)
     environment = settings.environment(env)
     purger = purger_for(environment) if mode is MeasureMode.cold else None
-    store = open_store(settings.state_url())
-    try:
-        with Site(environment) as site, rows_progress(err_console, unit="samples") as progress:
-            task = progress.add_task(f"measure {env} ({mode.value})", total=samples * len(routes))
-
-            def advance(route: str, sample: TimedSample) -> None:
-                progress.advance(task)
-
-            saved = measure_routes(
-                site,
-                routes,
-                mode=mode.value,
-                count=samples,
-                store=store,
-                purger=purger,
-                on_sample=advance,
-            )
-    finally:
+    with ExitStack() as stack:
         if purger is not None:
-            purger.close()
-        store.close()
+            stack.callback(purger.close)
+        store = stack.enter_context(open_store(settings.state_url()))
+        site = stack.enter_context(Site(environment))
+        progress = stack.enter_context(rows_progress(err_console, unit="samples"))
+        task = progress.add_task(f"measure {env} ({mode.value})", total=samples * len(routes))
+
+        def advance(route: str, sample: TimedSample) -> None:
+            progress.advance(task)
+
+        saved = measure_routes(
+            site,
+            routes,
+            mode=mode.value,
+            count=samples,
+            store=store,
+            purger=purger,
+            on_sample=advance,
+        )
     if format is OutputFormat.json:
-        print_json({"measurements": [m.as_dict() for m in saved]})
-        return
-    console.print(measurements_table(saved))
-    if show_samples:
-        console.print(_samples_table(saved))
+        for m in saved:  # the table names them; JSON readers get the words on stderr
+            if m.non_2xx():
+                err_console.print(f"not 2xx: {m.label()}: {m.non_2xx_text()}", markup=False)
+
+    def show() -> None:
+        console.print(measurements_table(saved))
+        if show_samples:
+            console.print(_samples_table(saved))
+
+    code = 1 if any(m.non_2xx() for m in saved) else 0
+    emit(format, {"measurements": [m.as_dict() for m in saved]}, show, code=code)
 
 
 def _side(name: str, m: Measurement, summary: dict[str, Any]) -> list[str]:
@@ -253,24 +268,25 @@ def measure_compare(
     ctx: typer.Context,
     a: Annotated[int, typer.Argument(help="Measurement id of A (the baseline).")],
     b: Annotated[int, typer.Argument(help="Measurement id of B (the change).")],
+    allow_errors: Annotated[
+        bool,
+        typer.Option(
+            "--allow-errors",
+            help="Compare even when A or B has samples that were not 2xx (a 500, a 302).",
+        ),
+    ] = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Is B really faster or slower than A? Mann-Whitney U, Cliff's delta and the median
-    ratio with its interval; refuses when A and B had a different mix of cache statuses.
+    ratio with its interval; refuses when A and B had a different mix of cache statuses,
+    or when either has samples that were not 2xx (unless --allow-errors).
 
     Exit 0 faster or no difference, 1 slower, 2 refused or could not run.
     """
     if a == b:
         raise InputError("compare two different measurements")
     settings = settings_from(ctx)
-    store = open_store(settings.state_url())
-    try:
-        result = compare_measurements(store, a, b)
-    finally:
-        store.close()
-    if format is OutputFormat.json:
-        print_json(result.as_dict())
-    else:
-        console.print(comparison_view(result))
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    with open_store(settings.state_url()) as store:
+        result = compare_measurements(store, a, b, allow_errors=allow_errors)
+    view = comparison_view(result)
+    emit(format, result.as_dict(), lambda: console.print(view), code=result.exit_code)

@@ -8,6 +8,8 @@ rollback points. The main app mounts this Typer app as ``refresh``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -15,9 +17,10 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
+from parity.monitor.markers import maintenance_while
 from parity.refresh import (
     RefreshResult,
     RefreshService,
@@ -26,6 +29,8 @@ from parity.refresh import (
     refresh_settings,
     rollback_refresh,
 )
+from parity.refresh.checkpoints import RollbackPoint
+from parity.refresh.runs import RefreshRun
 from parity.store import open_store
 
 __all__ = ["app", "print_summary"]
@@ -172,21 +177,21 @@ def refresh(
     policy = refresh_settings(settings)
     if not dry_run and not yes:
         _confirm(f"Replace the database of {target} ({target_env.db.display()}) with {source}'s?")
-    store = None if dry_run else open_store(settings.state_url())
     quiet = format is OutputFormat.json
-    try:
-        with rows_progress(err_console, disable=quiet) as progress:
-            service = RefreshService(
-                source_env, target_env, policy, store, progress=_Bars(progress, quiet=quiet)
-            )
-            result = service.run(dry_run=dry_run, restart=restart)
-    finally:
+    with ExitStack() as stack:
+        # A dry run writes nothing, not even to the state store.
+        store = None if dry_run else stack.enter_context(open_store(settings.state_url()))
         if store is not None:
-            store.close()
-    if format is OutputFormat.json:
-        print_json(result.to_dict())
-    else:
-        print_summary(result)
+            # parity serve shows the target as in maintenance, and sends no alert, meanwhile.
+            stack.enter_context(
+                maintenance_while(store, target, reason=f"refresh from {source}", source="refresh")
+            )
+        progress = stack.enter_context(rows_progress(err_console, disable=quiet))
+        service = RefreshService(
+            source_env, target_env, policy, store, progress=_Bars(progress, quiet=quiet)
+        )
+        result = service.run(dry_run=dry_run, restart=restart)
+    emit(format, result.as_dict(), lambda: print_summary(result))
 
 
 @app.command("rollback")
@@ -201,20 +206,18 @@ def rollback(
     env = settings.environment(environment)
     if not yes:
         _confirm(f"Put back {environment}'s data from before its latest refresh?")
-    store = open_store(settings.state_url())
-    try:
+    with open_store(settings.state_url()) as store:
         result = rollback_refresh(env, refresh_settings(settings), store)
-    finally:
-        store.close()
-    if format is OutputFormat.json:
-        print_json(result.to_dict())
-        return
-    console.print(
-        f"restored {len(result.restored)} tables of {result.target} from rollback point"
-        f" {result.token} (refresh {result.run_id})"
-    )
-    for warning in result.warnings:
-        err_console.print(f"warning: {warning}", markup=False)
+
+    def show() -> None:
+        console.print(
+            f"restored {len(result.restored)} tables of {result.target} from rollback point"
+            f" {result.token} (refresh {result.run_id})"
+        )
+        for warning in result.warnings:
+            err_console.print(f"warning: {warning}", markup=False)
+
+    emit(format, result.as_dict(), show)
 
 
 @app.command("history")
@@ -228,28 +231,38 @@ def history(
 ) -> None:
     """List refreshes (newest first) and the rollback points kept."""
     settings = settings_from(ctx)
-    store = open_store(settings.state_url())
-    try:
+    with open_store(settings.state_url()) as store:
         runs, points = refresh_history(store, environment, limit=limit)
-    finally:
-        store.close()
-    if format is OutputFormat.json:
-        print_json(
-            {"runs": [r.as_dict() for r in runs], "rollback_points": [p.as_dict() for p in points]}
-        )
-        return
+    data = {"runs": [r.as_dict() for r in runs], "rollback_points": [p.as_dict() for p in points]}
+    emit(format, data, lambda: _print_history(runs, points))
+
+
+def _print_history(runs: Sequence[RefreshRun], points: Sequence[RollbackPoint]) -> None:
+    # The runs are runs of the one ledger (jobs history shows them too): refreshes and
+    # their rollbacks.
     table = Table(title="refreshes")
-    for column in ("id", "from", "to", "started (UTC)", "status", "stage", "rollback point"):
+    for column in ("run", "job", "from", "to", "started (UTC)", "took", "status", "stage"):
         table.add_column(column)
+    table.add_column("rollback point")
     for run in runs:
+        record = run.record
+        status = str(record.status)
+        if record.rolled_back_by is not None:
+            status += f" (rolled back by {record.rolled_back_by})"
+        if record.resumed_from is not None:
+            status += f" (resumed {record.resumed_from})"
+        took = "-" if record.duration_s is None else f"{record.duration_s:.1f} s"
+        details = run.details
         table.add_row(
-            run.id,
-            run.source,
-            run.target,
-            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
-            run.status,
-            run.stage,
-            run.token,
+            str(record.id),
+            record.job,
+            details.source if details else "-",
+            record.scope,
+            f"{record.started_at:%Y-%m-%d %H:%M:%S}",
+            took,
+            status,
+            details.stage if details else "-",
+            details.token if details else str(record.parameters.get("rollback_token", "-")),
         )
     console.print(table)
     kept = [p for p in points if p.status == "active"]
@@ -260,18 +273,3 @@ def history(
         )
     else:
         console.print("no rollback point kept")
-
-
-def main() -> None:
-    """``python -m parity.cli.refresh_cmd ARGS`` runs ``parity refresh ARGS``, with the main
-    app's global options and error handling, whether or not the main app mounts it yet."""
-    from parity.cli import main as cli
-
-    if not any(group.name == "refresh" for group in cli.app.registered_groups):
-        cli.app.add_typer(app, name="refresh")
-    sys.argv = [sys.argv[0], "refresh", *sys.argv[1:]]
-    cli.main()
-
-
-if __name__ == "__main__":
-    main()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -23,31 +24,14 @@ from rich.progress import (
 from rich.table import Table
 
 from parity.cli.context import settings_from
-from parity.cli.output import FormatOption, OutputFormat, console, err_console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
 from parity.replace.database import ReplaceResult, TablePlan, replace_in_database
 from parity.replace.sqlfile import rewrite_sql_file
-from parity.rewrite import Rewriter, RewriteReport
+from parity.rewrite import Rewriter, RewriteReport, rerun_warnings
 
-__all__ = ["expand_pair_options", "replace"]
-
-
-def expand_pair_options(argv: list[str]) -> list[str]:
-    """Turn ``--pair OLD NEW`` into plain positional pairs (click has no repeatable
-    two-value option), so ``replace a b --pair c d`` reads as ``replace a b c d``."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--pair":
-            if i + 2 >= len(argv):
-                raise InputError("--pair needs two values: --pair OLD NEW")
-            out += argv[i + 1 : i + 3]
-            i += 3
-            continue
-        out.append(argv[i])
-        i += 1
-    return out
+__all__ = ["replace"]
 
 
 def replace(
@@ -55,9 +39,9 @@ def replace(
     texts: Annotated[
         list[str],
         typer.Argument(
-            metavar="OLD NEW [--pair OLD NEW ...]",
-            help="Text to search for and what to put in its place; more pairs with"
-            " --pair OLD NEW (all replaced in one pass, the longest match wins).",
+            metavar="OLD NEW [OLD NEW ...]",
+            help="Text to search for and what to put in its place; more pairs follow"
+            " (all replaced in one pass, the longest match wins).",
         ),
     ],
     sql_file: Annotated[
@@ -101,11 +85,14 @@ def replace(
     """Replace OLD with NEW everywhere it is stored: plain text, PHP-serialized values
     (lengths fixed), JSON, block attributes and URL-encoded forms.
 
-    Exit 0 when done (or, with --dry-run, whatever was found), 2 when it could not run.
+    Exit 0 when done (or, with --dry-run, whatever was found), 1 when some rows that
+    held a change could not be found again to write it (--env; they are named), 2 when
+    it could not run. When NEW contains OLD, NEW is left as it is wherever it is
+    already written (a warning says so), so running the same replace again is safe.
     """
     if len(texts) % 2:
         raise InputError(
-            f"{texts[-1]!r} has no replacement", hint="give pairs: OLD NEW [--pair OLD NEW ...]"
+            f"{texts[-1]!r} has no replacement", hint="give pairs: OLD NEW [OLD NEW ...]"
         )
     pairs = list(zip(texts[::2], texts[1::2], strict=True))
     if (sql_file is None) == (env is None):
@@ -137,10 +124,12 @@ def replace(
         ),
         quiet=format is OutputFormat.json,
     )
-    if format is OutputFormat.json:
-        print_json(result.as_dict())
-    else:
+
+    def show() -> None:
         _print_env_result(result)
+        _print_warnings(result.warnings)
+
+    emit(format, result.as_dict(), show, code=1 if result.rows_not_rewritten else 0)
 
 
 def _replace_sql_file(
@@ -153,6 +142,7 @@ def _replace_sql_file(
     format: OutputFormat,
 ) -> None:
     rewriter = Rewriter(pairs, repair=repair, base64=base64)
+    warnings = rerun_warnings(rewriter.pairs)
     size = sql_file.stat().st_size if sql_file.is_file() else 0
     to_stdout = out is None and not dry_run
     with Progress(
@@ -177,35 +167,29 @@ def _replace_sql_file(
         "sql_file": str(sql_file),
         "out": None if dry_run else (str(out) if out else "-"),
         "dry_run": dry_run,
-        **stats.to_dict(),
-        **_report_dict(rewriter.report),
+        **stats.as_dict(),
+        **rewriter.report.as_dict(),
+        "malformed_examples": rewriter.report.malformed_examples(),
+        "warnings": warnings,
     }
-    if format is OutputFormat.json:
-        if to_stdout:
-            err_console.print_json(data=summary)
-        else:
-            print_json(summary)
-        return
+    # The rewritten dump goes to stdout: then the report goes to stderr.
     target = err_console if to_stdout else console
-    verb = "would rewrite" if dry_run else "rewrote"
-    target.print(
-        f"{verb} {rewriter.report.occurrences} occurrences in {stats.literals_changed}"
-        f" values ({stats.lines} lines, {stats.bytes_in:,} bytes read)"
-    )
-    _print_report(rewriter.report, target)
+
+    def show() -> None:
+        verb = "would rewrite" if dry_run else "rewrote"
+        target.print(
+            f"{verb} {rewriter.report.occurrences} occurrences in {stats.literals_changed}"
+            f" values ({stats.lines} lines, {stats.bytes_in:,} bytes read)"
+        )
+        _print_report(rewriter.report, target)
+        _print_warnings(warnings)
+
+    emit(format, summary, show, json_file=sys.stderr if to_stdout else None)
 
 
-def _report_dict(report: RewriteReport) -> dict[str, Any]:
-    return {
-        "occurrences": report.occurrences,
-        "by_pair": [
-            {"search": s, "replace": r, "occurrences": n} for (s, r), n in report.by_pair.items()
-        ],
-        "by_encoding": report.by_encoding,
-        "malformed": report.malformed_count,
-        "malformed_examples": [m.to_dict() for m in report.malformed],
-        "not_rewritten": dict(report.skipped_by_reason),
-    }
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 def _print_report(report: RewriteReport, target: Any) -> None:

@@ -14,8 +14,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from parity.cli.output import FormatOption, OutputFormat, console, print_json
+from parity.cli.output import FormatOption, OutputFormat, console, emit
+from parity.errors import InputError
 from parity.sandbox import DEFAULT_STATE_DIR, Sandbox, SandboxPorts, SandboxStatus
+from parity.sandbox.faults import Fault, current_faults, set_faults
 from parity.sandbox.seed import (
     DEFAULT_ARTICLES,
     DEFAULT_SEED,
@@ -135,11 +137,12 @@ def up(
         ports = base.with_overrides(**overrides)
     sandbox = Sandbox(state_dir, ports)
     status = sandbox.up(install=install, vcl=vcl)
-    if format is OutputFormat.json:
-        print_json(_json(sandbox, status))
-        return
-    _print_status(status)
-    _print_usage(sandbox)
+
+    def show() -> None:
+        _print_status(status)
+        _print_usage(sandbox)
+
+    emit(format, _json(sandbox, status), show)
 
 
 @app.command("status")
@@ -153,14 +156,14 @@ def status(
     """
     sandbox = Sandbox(state_dir)
     result = sandbox.status()
-    if format is OutputFormat.json:
-        print_json(_json(sandbox, result))
-    else:
+
+    def show() -> None:
         _print_status(result)
         if not result.running:
             command = f"parity sandbox up{state_dir_flag(sandbox)}"
             console.print(f"Not everything runs: start it with `{command}`.", soft_wrap=True)
-    raise typer.Exit(0 if result.running else 1)
+
+    emit(format, _json(sandbox, result), show, code=0 if result.running else 1)
 
 
 @app.command("down")
@@ -179,15 +182,27 @@ def down(
     """Stop the sandbox's processes by PID; --purge also deletes its state.
 
     Only the processes this state directory started are stopped (found by their pid
-    files); the command returns once they are gone and their ports are free.
+    files); the command returns once they are gone and their ports are free. --purge
+    removes only what the sandbox made: files found there that it did not make are
+    left, with their folders, and listed.
     """
     sandbox = Sandbox(state_dir)
-    sandbox.down(purge=purge)
-    if format is OutputFormat.json:
-        print_json({"state_dir": str(sandbox.state_dir), "stopped": True, "purged": purge})
-        return
-    what = "stopped and removed" if purge else "stopped"
-    console.print(f"Sandbox in {sandbox.state_dir} {what}.")
+    result = sandbox.down(purge=purge)
+    kept = [str(path) for path in result.kept]
+
+    def show() -> None:
+        what = "stopped and removed" if purge else "stopped"
+        if kept:
+            what = "stopped and removed, except what it did not make"
+        console.print(f"Sandbox in {sandbox.state_dir} {what}.", markup=False)
+        if kept:
+            console.print(
+                f"Left in place ({len(kept)}, not made by the sandbox): {', '.join(kept)}",
+                markup=False,
+            )
+
+    data = {"state_dir": str(sandbox.state_dir), "stopped": True, "purged": purge, "kept": kept}
+    emit(format, data, show)
 
 
 @app.command("seed")
@@ -220,10 +235,62 @@ def seed(
     writes nothing.
     """
     result = seed_production(Sandbox(state_dir), articles=articles, seed=seed)
-    if format is OutputFormat.json:
-        print_json(result.as_dict())
-        return
-    print_seed_result(result)
+    emit(format, result.as_dict(), lambda: print_seed_result(result))
+
+
+@app.command("fault")
+def fault(
+    site: Annotated[str, typer.Argument(help="The sandbox site: production or staging.")],
+    route: Annotated[
+        str | None, typer.Argument(help="The request path to make misbehave, e.g. /sample-page/.")
+    ] = None,
+    sleep_ms: Annotated[
+        int, typer.Option("--sleep-ms", help="Sleep this long before WordPress answers.", min=0)
+    ] = 0,
+    status: Annotated[
+        int, typer.Option("--status", help="Answer this HTTP status at once (e.g. 500).", min=0)
+    ] = 0,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove the route's fault (every fault without ROUTE).")
+    ] = False,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Make a sandbox route slow or failing on purpose (a must-use plugin), or stop it.
+
+    For monitoring, change records and measurements that need a misbehaving site. The
+    fault lives in the site's wp-content/mu-plugins/parity-faults.php and nowhere else;
+    `--clear` removes it. Only the sandbox's own sites can be given faults.
+    """
+    layout = Sandbox(state_dir).layout
+    faults = {f.route: f for f in current_faults(layout, site)}
+    if clear:
+        if route is None:
+            faults.clear()
+        else:
+            faults.pop(route, None)
+    elif route is None:
+        raise InputError("give the ROUTE to make misbehave, or --clear")
+    else:
+        faults[route] = Fault(route, sleep_ms=sleep_ms, status=status)
+    set_faults(layout, site, list(faults.values()))
+    now = current_faults(layout, site)
+
+    def show() -> None:
+        if not now:
+            console.print(f"{site}: no faults.", markup=False)
+        for item in now:
+            parts = [f"sleeps {item.sleep_ms} ms"] if item.sleep_ms else []
+            parts += [f"answers {item.status}"] if item.status else []
+            console.print(f"{site} {item.route}: {' and '.join(parts)}", markup=False)
+
+    data = {
+        "site": site,
+        "faults": [
+            {"route": f.route, "sleep_ms": f.sleep_ms, "status": f.status or None} for f in now
+        ],
+    }
+    emit(format, data, show)
 
 
 def print_seed_result(result: SeedResult) -> None:
@@ -256,7 +323,7 @@ def _shorten(text: str, width: int = 40) -> str:
 
 
 def _json(sandbox: Sandbox, status: SandboxStatus) -> dict[str, object]:
-    data = status.to_dict()
+    data = status.as_dict()
     data["admin_user"] = sandbox.admin_user
     data["ports"] = sandbox.ports.as_dict()
     return data

@@ -17,6 +17,7 @@ from parity.content.article import Article
 from parity.content.parse import parse_article
 from parity.content.render import render_article
 from parity.errors import InputError, MalformedArticle
+from parity.output_file import open_output, output_error
 
 __all__ = ["article_file_name", "read_article", "read_jsonl", "write_articles_dir", "write_jsonl"]
 
@@ -33,13 +34,31 @@ def article_file_name(article: Article) -> str:
     return f"{slug or 'article'}.txt"
 
 
+def _prepare_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` (not its parents); refuse what is not a folder."""
+    if out_dir.is_dir():
+        return
+    if out_dir.exists() or out_dir.is_symlink():
+        raise InputError(f"--out {out_dir} is not a folder", hint="name a folder for the files")
+    if not out_dir.parent.is_dir():
+        raise InputError(
+            f"--out {out_dir}: the folder {out_dir.parent} does not exist",
+            hint="create it first, or name a folder inside an existing one",
+        )
+    try:
+        out_dir.mkdir()
+    except OSError as exc:
+        raise output_error(out_dir, exc, option="--out") from None
+
+
 def write_articles_dir(articles: Iterable[Article], out_dir: Path) -> int:
     """Write each article to ``out_dir/<file name>``; returns how many were written.
 
-    Creates ``out_dir`` if needed and replaces files of the same name. Two articles of
-    one call that would share a file name raise ``InputError`` (their source ids clash).
+    Creates ``out_dir`` if needed (its parent must exist) and replaces files of the same
+    name. Two articles of one call that would share a file name raise ``InputError``
+    (their source ids clash); so does a failed write (no permission, a full disk).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_dir(out_dir)
     seen: set[str] = set()
     for article in articles:
         name = article_file_name(article)
@@ -49,17 +68,24 @@ def write_articles_dir(articles: Iterable[Article], out_dir: Path) -> int:
                 f"{article.source_id!r} is not unique"
             )
         seen.add(name)
-        (out_dir / name).write_bytes(render_article(article).encode("utf-8"))
+        try:
+            (out_dir / name).write_bytes(render_article(article).encode("utf-8"))
+        except OSError as exc:
+            raise output_error(out_dir / name, exc, option="--out") from None
     return len(seen)
 
 
 def write_jsonl(articles: Iterable[Article], path: Path) -> int:
-    """Write one JSON object per line (the model dumped); returns how many were written."""
+    """Write one JSON object per line (the model dumped); returns how many were written.
+
+    ``path`` is written safely (:func:`parity.output_file.open_output`): a device or a
+    pipe directly, a file by temporary file and rename; a failed write is an InputError.
+    """
     count = 0
-    with path.open("w", encoding="utf-8", newline="\n") as out:
+    with open_output(path, option="--jsonl") as out:
         for article in articles:
-            out.write(article.model_dump_json())
-            out.write("\n")
+            out.write(article.model_dump_json().encode("utf-8"))
+            out.write(b"\n")
             count += 1
     return count
 

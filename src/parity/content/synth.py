@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import random
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from parity.content import vocabulary as words
 from parity.content.article import (
@@ -35,7 +36,15 @@ from parity.content.article import (
     Section,
 )
 
-__all__ = ["GENERATOR", "SITE", "article_seed", "synthesize", "synthesize_one"]
+__all__ = [
+    "GENERATOR",
+    "SITE",
+    "Topic",
+    "article_seed",
+    "article_topic",
+    "synthesize",
+    "synthesize_one",
+]
 
 #: The site every synthesized article belongs to (the meta box reads "alphanode post meta").
 SITE = "alphanode"
@@ -76,6 +85,29 @@ def synthesize_one(seed: int, index: int) -> Article:
     if seed < 0 or index < 0:
         raise ValueError("seed and index must be zero or more")
     return _ArticleWriter(seed, index).article()
+
+
+class Topic(NamedTuple):
+    """What an article is about: the generating parameters behind its text."""
+
+    stack: str
+    problem: str
+    scenario: str
+
+
+def article_topic(seed: int, index: int) -> Topic:
+    """What article ``index`` of run ``seed`` is about (its first draws; the text is not built).
+
+    For evaluations that need ground truth: two articles with the same stack and problem
+    are about the same thing, whatever their wording.
+
+    >>> article_topic(7, 0) == article_topic(7, 0)
+    True
+    """
+    if seed < 0 or index < 0:
+        raise ValueError("seed and index must be zero or more")
+    writer = _ArticleWriter(seed, index)
+    return Topic(writer.stack.name, writer.problem, writer.scenario)
 
 
 class _ArticleWriter:

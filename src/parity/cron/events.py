@@ -1,7 +1,7 @@
-"""WordPress's scheduled events, decoded from the ``cron`` option and assessed (pure).
+"""WordPress's scheduled events, read from the ``cron`` option and assessed (pure).
 
-The option is a PHP-serialized array: ``timestamp => hook => md5(args) => {schedule,
-args, interval}``, plus ``"version" => 2``. Each entry becomes a :class:`CronEvent`.
+The option is read by :func:`parity.wordpress.cron_option.decode_cron_option` (the one
+reader, which drift uses too); each entry is a :class:`CronEvent`.
 
 An event is *overdue* when its next run is more than ``grace`` seconds in the past
 (WP-cron runs due events on the next page load, so a long-overdue event means cron is not
@@ -13,23 +13,18 @@ staging copy of production would mail real people or call real services.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from parity.cron.phpvalue import PhpValue, PhpValueError, php_unserialize
+from parity.wordpress.cron_option import CronEvent, args_fingerprint
 
 __all__ = [
-    "CronEvent",
-    "CronOptionError",
     "CronReport",
     "EventAssessment",
     "OutsideReach",
     "assess_events",
-    "decode_cron_option",
     "outside_reach",
 ]
 
@@ -105,64 +100,6 @@ def outside_reach(hook: str) -> OutsideReach | None:
 
 
 @dataclass(frozen=True)
-class CronEvent:
-    """One scheduled event."""
-
-    hook: str
-    timestamp: int
-    schedule: str | None  # None: a single event
-    interval: int | None
-    args: PhpValue
-
-    @property
-    def next_run(self) -> datetime:
-        """When it is due (UTC)."""
-        return datetime.fromtimestamp(self.timestamp, UTC)
-
-
-class CronOptionError(ValueError):
-    """The ``cron`` option is not the structure WordPress writes."""
-
-
-def decode_cron_option(value: str | bytes) -> list[CronEvent]:
-    """The events of a ``cron`` option value, ordered by next run, then hook.
-
-    Raises CronOptionError when the value is not what WordPress writes.
-    """
-    try:
-        decoded = php_unserialize(value)
-    except PhpValueError as exc:
-        raise CronOptionError(f"the cron option is not PHP-serialized data: {exc}") from None
-    if not isinstance(decoded, dict):
-        raise CronOptionError("the cron option is not an array")
-    events: list[CronEvent] = []
-    for timestamp, hooks in decoded.items():
-        if not isinstance(timestamp, int):
-            continue  # "version" => 2
-        if not isinstance(hooks, dict):
-            raise CronOptionError(f"the entry for {timestamp} is not an array of hooks")
-        for hook, instances in hooks.items():
-            if not isinstance(instances, dict):
-                raise CronOptionError(f"hook {hook} at {timestamp} is not an array of events")
-            for instance in instances.values():
-                if not isinstance(instance, dict):
-                    raise CronOptionError(f"an event of {hook} at {timestamp} is malformed")
-                schedule = instance.get("schedule")
-                interval = instance.get("interval")
-                events.append(
-                    CronEvent(
-                        hook=str(hook),
-                        timestamp=timestamp,
-                        schedule=schedule if isinstance(schedule, str) and schedule else None,
-                        interval=interval if isinstance(interval, int) else None,
-                        args=instance.get("args"),
-                    )
-                )
-    events.sort(key=lambda event: (event.timestamp, event.hook))
-    return events
-
-
-@dataclass(frozen=True)
 class EventAssessment:
     """One event with what parity found about it."""
 
@@ -230,25 +167,6 @@ class CronReport:
             },
             "events": [event.as_dict() for event in self.events],
         }
-
-
-def args_fingerprint(args: PhpValue) -> str | None:
-    """A short stable hash of an event's arguments (None when it has none)."""
-    if args is None or args == {}:
-        return None
-    text = json.dumps(_plain(args), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _plain(value: PhpValue) -> Any:
-    """PHP values as JSON-ready data (arrays with keys 0..n-1 become lists)."""
-    if isinstance(value, dict):
-        if list(value) == list(range(len(value))):
-            return [_plain(v) for v in value.values()]
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)
 
 
 def assess_events(

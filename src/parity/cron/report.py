@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from parity.config import EnvironmentSettings
-from parity.cron.events import CronOptionError, CronReport, assess_events, decode_cron_option
+from parity.cron.events import CronReport, assess_events
 from parity.cron.wordpress_files import WordPressFiles, locate_wordpress
+from parity.environments import EnvironmentSettings
 from parity.errors import ConfigError, InputError
 from parity.targets.database import Database, quote_identifier
+from parity.wordpress.cron_option import CronOptionError, decode_cron_option
 
 __all__ = ["DEFAULT_GRACE_S", "cron_report", "read_cron_option", "wp_cron_state"]
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import ConfigError
 
 __all__ = [

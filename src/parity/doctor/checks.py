@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import ParityError
 from parity.targets.cache import HttpPurger
 from parity.targets.database import Database
@@ -101,8 +101,14 @@ def _site_checks(env: EnvironmentSettings, report: EnvironmentReport) -> None:
             site.login()
         except ParityError as exc:
             report.checks.append(Check("login", "fail", exc.one_line()))
+            return
+        try:
+            # A check leaves no WordPress session behind; doctor proves logging out works.
+            site.logout()
+        except ParityError as exc:
+            report.checks.append(Check("login", "fail", f"logged in, but {exc.one_line()}"))
         else:
-            report.checks.append(Check("login", "ok", f"logged in as {env.login.user}"))
+            report.checks.append(Check("login", "ok", f"logged in and out as {env.login.user}"))
 
 
 def _cache_checks(env: EnvironmentSettings, report: EnvironmentReport) -> None:

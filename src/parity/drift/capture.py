@@ -22,17 +22,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from parity.config import EnvironmentSettings
-from parity.drift.cron import shape_cron
+from parity.drift.comparable import Comparable, decode_value
+from parity.drift.cron import read_cron
 from parity.drift.model import RouteProbe, Snapshot, Source, VolumeInfo, WordPressInfo
 from parity.drift.normalise import Normaliser
 from parity.drift.options import AUTOLOAD_VALUES, OwnerIndex, shape_options
-from parity.drift.phpvalue import PhpValue, try_loads
 from parity.drift.probe import core_version, probe_routes, rest_get
 from parity.drift.roles import shape_roles, user_count_sql
 from parity.drift.schema import core_index_report, shape_tables
 from parity.drift.settings import DriftSection
 from parity.drift.versions import VersionSources, plugin_infos, theme_infos
+from parity.environments import EnvironmentSettings
 from parity.targets.database import Database, quote_identifier
 from parity.targets.site import Site
 
@@ -51,10 +51,10 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
 
 
-def _decode(raw: str | None) -> PhpValue:
+def _decode(raw: str | None) -> Comparable:
     if raw is None:
         return None
-    ok, value = try_loads(raw)
+    ok, value = decode_value(raw)
     return value if ok else raw
 
 
@@ -316,6 +316,9 @@ def capture_snapshot(
         update_themes=_decode(options.transients.get("_site_transient_update_themes")),
     )
     theme, parent = theme_infos(plain.get("stylesheet"), plain.get("template"), sources)
+    cron, cron_note = read_cron(plain.get("cron"), now, section.overdue_after_s)
+    if cron_note is not None:
+        notes.append(cron_note)
     owners = OwnerIndex.build(
         active_files, [t for t in (plain.get("stylesheet"), plain.get("template")) if t]
     )
@@ -347,7 +350,7 @@ def capture_snapshot(
         autoload_bytes=options.autoload_bytes,
         tables=tables,
         core_indexes=core_index_report(tables, db_version, multisite),
-        cron=shape_cron(_decode(plain.get("cron")), now, section.overdue_after_s),
+        cron=cron,
         roles=shape_roles(roles_value, per_role),
         users=users,
         volume=_volume(db, prefix, exact),

@@ -19,8 +19,10 @@ from typing import Any
 from pydantic import JsonValue
 
 from parity.drift.core_schema import core_schema_for
+from parity.drift.cron import cron_key
 from parity.drift.findings import Change, DriftReport, Finding, Origin, Side
 from parity.drift.model import (
+    CronInfo,
     OptionInfo,
     PluginInfo,
     RouteProbe,
@@ -362,9 +364,37 @@ def _table(
 # -- cron, roles, volume -----------------------------------------------------------------
 
 
+# Format 1 snapshots keyed cron groups by WordPress's md5 of the arguments; later ones by
+# their 12-hex fingerprint. The md5 cannot be turned into the fingerprint, so a format 1
+# snapshot compared with a later one is compared by hook and schedule only.
+_CRON_FINGERPRINT_FORMAT = 2
+
+
+def _mixed_cron_hashes(a: Snapshot, b: Snapshot) -> bool:
+    formats = (a.format, b.format)
+    return min(formats) < _CRON_FINGERPRINT_FORMAT <= max(formats)
+
+
+def _by_hook_and_schedule(cron: Mapping[str, CronInfo]) -> dict[str, CronInfo]:
+    out: dict[str, CronInfo] = {}
+    for info in cron.values():
+        key = cron_key(info.hook, info.schedule, None)
+        known = out.get(key)
+        out[key] = CronInfo(
+            hook=info.hook,
+            schedule=info.schedule,
+            count=info.count + (known.count if known else 0),
+            overdue=info.overdue + (known.overdue if known else 0),
+        )
+    return out
+
+
 def _cron(a: Snapshot, b: Snapshot) -> Iterator[Finding]:
-    for key in sorted(set(a.cron) | set(b.cron)):
-        ca, cb = a.cron.get(key), b.cron.get(key)
+    cron_a, cron_b = a.cron, b.cron
+    if _mixed_cron_hashes(a, b):
+        cron_a, cron_b = _by_hook_and_schedule(cron_a), _by_hook_and_schedule(cron_b)
+    for key in sorted(set(cron_a) | set(cron_b)):
+        ca, cb = cron_a.get(key), cron_b.get(key)
         either = ca or cb
         group = either.hook if either else ""
         if ca is None or cb is None:
@@ -518,6 +548,12 @@ def compare(
                 finding = replace(finding, severity=severity)
         kept.append(finding)
     notes = tuple(f"A: {n}" for n in a.notes) + tuple(f"B: {n}" for n in b.notes)
+    if _mixed_cron_hashes(a, b):
+        old = "A" if a.format < b.format else "B"
+        notes += (
+            f"{old}: snapshot taken by an older parity (format {min(a.format, b.format)}):"
+            " cron events compared by hook and schedule only, not by arguments",
+        )
     return DriftReport(
         a=_side(a, a_label, a_origin),
         b=_side(b, b_label, b_origin),

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import JsonValue
 
 from parity.drift.settings import CATEGORIES, Severity
+from parity.vocabulary import iso_utc
 
 __all__ = [
     "SEVERITIES",
@@ -78,7 +79,7 @@ class Side:
         return {
             "label": self.label,
             "environment": self.environment,
-            "taken_at": self.taken_at.isoformat(),
+            "taken_at": iso_utc(self.taken_at),
             "snapshot_id": self.snapshot_id,
             "origin": self.origin,
         }

@@ -8,10 +8,13 @@ are masked) and holds no secret, so two snapshots compare field by field. The JS
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainSerializer
+
+from parity.vocabulary import iso_utc
 
 __all__ = [
     "FORMAT",
@@ -32,8 +35,14 @@ __all__ = [
     "WordPressInfo",
 ]
 
-#: Version of the snapshot's JSON shape.
-FORMAT = 1
+#: Version of the snapshot's JSON shape. 2: cron groups are keyed by the arguments'
+#: 12-hex fingerprint (none without arguments), as ``parity cron`` shows it; format 1
+#: used WordPress's md5 key (see ``diff._cron`` for comparing the two).
+FORMAT = 2
+
+#: A moment, written as every parity document writes one (``+00:00``; snapshots written
+#: before schema_version 1 end in ``Z``, and are read all the same).
+UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str, when_used="json")]
 
 #: Where a version number was read.
 Source = Literal["header", "rest", "transient", "feed", "html", "none"]
@@ -52,7 +61,7 @@ class ThemeInfo(_Data):
     slug: str
     version: str | None = None
     source: Source = "none"
-    observed_at: datetime | None = None
+    observed_at: UtcTime | None = None
 
 
 class WordPressInfo(_Data):
@@ -75,7 +84,7 @@ class PluginInfo(_Data):
     name: str | None = None
     version: str | None = None
     source: Source = "none"
-    observed_at: datetime | None = None
+    observed_at: UtcTime | None = None
     must_use: bool = False
 
 
@@ -138,11 +147,13 @@ class CoreIndexReport(_Data):
 
 
 class CronInfo(_Data):
-    """Scheduled events sharing a hook, schedule and arguments (timestamps left out)."""
+    """Scheduled events sharing a hook, schedule and arguments (timestamps left out).
+
+    ``args_hash`` is the arguments' fingerprint (None when there are none)."""
 
     hook: str
     schedule: str
-    args_hash: str
+    args_hash: str | None = None
     count: int = 1
     overdue: int = 0
 
@@ -182,7 +193,7 @@ class Snapshot(_Data):
     id: int | None = None
     environment: str
     url: str
-    taken_at: datetime
+    taken_at: UtcTime
     duration_s: float = 0.0
     exact_counts: bool = False
     wordpress: WordPressInfo = Field(default_factory=WordPressInfo)
@@ -204,8 +215,19 @@ class Snapshot(_Data):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Snapshot:
-        """Read a snapshot back from JSON; raises pydantic's ValidationError if invalid."""
-        return cls.model_validate_json(text)
+        """Read a snapshot back from JSON; raises pydantic's ValidationError if invalid.
+
+        What ``parity snapshot --format json`` printed reads too: its ``schema_version``
+        and ``ok`` belong to the document, not to the snapshot.
+        """
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls.model_validate_json(text)  # raises the ValidationError
+        if isinstance(data, dict):
+            data.pop("schema_version", None)
+            data.pop("ok", None)
+        return cls.model_validate(data)
 
     def with_id(self, snapshot_id: int) -> Snapshot:
         """A copy carrying the id the state store gave it."""

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import JsonValue
 
-from parity.drift.phpvalue import PhpValue, TooDeep, try_loads
+from parity.drift.comparable import Comparable, TooDeep, decode_value
 
 __all__ = [
     "EMAIL",
@@ -32,6 +32,7 @@ __all__ = [
     "Normaliser",
     "glob_match",
     "is_secret_key",
+    "looks_secret",
 ]
 
 #: Placeholders.
@@ -56,9 +57,32 @@ _DATETIME = re.compile(
 _SECRET_KEY = re.compile(
     r"(?:^|[_-])pass(?:wd)?$|password|^pwd$|secret|token|api_?key|private_?key|licen[cs]e_?key"
     r"|salt|nonce"
-    r"|auth_?key|credential|session",
+    r"|auth_?key|credential|session"
+    # any "*_key" / "key" (stripe_key, site-key), "auth" as a word (auth, basic_auth,
+    # auth_header), authorization, bearer, signature, cookie
+    r"|(?:^|[_\-.])key$|(?:^|[_\-.])auth(?:[_\-.]|$)|authori[sz]ation|bearer|signature|cookie",
     re.IGNORECASE,
 )
+# camelCase keys: apiKey, accessKey, basicAuth.
+_SECRET_KEY_CAMEL = re.compile(r"[a-z0-9](?:Key|Auth)$")
+# Values shaped like live credentials, wherever they appear in a text.
+_SECRET_SHAPES = re.compile(
+    r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}"  # Stripe secret and restricted keys
+    r"|whsec_[0-9A-Za-z]{16,}"  # Stripe webhook secrets
+    r"|(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])"  # AWS access key ids
+    r"|gh[pousr]_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{30,}"  # GitHub tokens
+    r"|glpat-[0-9A-Za-z_\-]{20,}"  # GitLab tokens
+    r"|xox[abposr]-[0-9A-Za-z\-]{10,}"  # Slack tokens
+    r"|AIza[0-9A-Za-z_\-]{35}"  # Google API keys
+    r"|SG\.[0-9A-Za-z_\-]{16,}\.[0-9A-Za-z_\-]{16,}"  # SendGrid keys
+    r"|(?<![0-9a-f])[0-9a-f]{32}-us[0-9]{1,2}(?![0-9])"  # Mailchimp keys
+    r"|eyJ[0-9A-Za-z_\-]{8,}\.eyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,}"  # JWTs
+    r"|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"  # PEM private keys
+    r"|AccountKey=[0-9A-Za-z+/=]{20,}"  # Azure storage connection strings
+)
+# A whole value that is one long token: base64/base62/hex alphabet, no spaces or dots.
+_TOKEN_VALUE = re.compile(r"[A-Za-z0-9+/=_\-]{32,512}")
+_HEX_VALUE = re.compile(r"[0-9a-fA-F]{32,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 _LENGTHS = re.compile(rb"s:\d+:")
 
 
@@ -67,8 +91,48 @@ def is_secret_key(key: str) -> bool:
 
     >>> is_secret_key("api_key"), is_secret_key("smtp_password"), is_secret_key("color")
     (True, True, False)
+    >>> is_secret_key("stripe_key"), is_secret_key("auth"), is_secret_key("author")
+    (True, True, False)
     """
-    return _SECRET_KEY.search(key) is not None
+    return _SECRET_KEY.search(key) is not None or _SECRET_KEY_CAMEL.search(key) is not None
+
+
+def _entropy(text: str) -> float:
+    """Shannon entropy of ``text`` in bits per character."""
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(text)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def looks_secret(value: str) -> bool:
+    """Whether a text value is shaped like a credential, whatever key or option holds it.
+
+    True for known live-key shapes anywhere in the text (Stripe ``sk_live_``/``rk_live_``,
+    AWS ``AKIA...``, GitHub ``ghp_``, Slack ``xox*-``, Google ``AIza``, JWTs, PEM private
+    key blocks, ...), and for a whole value that is one long random-looking token: 32+
+    hex digits (or a UUID), or 32+ characters of a base64/base62 alphabet with upper
+    case, lower case and digits and a high entropy. Slugs, paths, URLs and words are not.
+
+    >>> looks_secret("sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc")
+    True
+    >>> looks_secret("twentytwentyfour-child-theme-settings-2024"), looks_secret("hello")
+    (False, False)
+    """
+    if _SECRET_SHAPES.search(value):
+        return True
+    text = value.strip()
+    if len(text) < 32 or not _TOKEN_VALUE.fullmatch(text):
+        return False
+    if _HEX_VALUE.fullmatch(text):
+        return True
+    mixed = (
+        any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )
+    return mixed and _entropy(text) >= 4.0
 
 
 def glob_match(pattern: str, text: str) -> bool:
@@ -158,7 +222,7 @@ class Normaliser:
         """
         return self.structure(self._decode(raw))
 
-    def structure(self, top: PhpValue | JsonValue) -> JsonValue:
+    def structure(self, top: Comparable | JsonValue) -> JsonValue:
         """Normalise an already decoded structure (iteratively: any depth is safe)."""
         holder: list[JsonValue] = [None]
         # Work items: (source value, container to put the result in, key or index, depth).
@@ -188,6 +252,8 @@ class Normaliser:
                 target[slot] = items
                 for index, item in enumerate(source):
                     work.append((item, items, index, depth + 1))
+            elif isinstance(source, str) and looks_secret(source):
+                target[slot] = SECRET
             else:
                 target[slot] = self.scalar(source)
         return holder[0]
@@ -196,7 +262,7 @@ class Normaliser:
         """The structure inside ``raw`` (serialized PHP or JSON), or ``raw`` itself."""
         if len(raw) < 2:
             return raw
-        ok, value = try_loads(raw, max_depth=MAX_DEPTH)
+        ok, value = decode_value(raw, max_depth=MAX_DEPTH)
         if ok:
             return value
         first = raw.lstrip()[:1]

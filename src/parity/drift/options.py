@@ -5,8 +5,12 @@ What happens to each option:
 * transients (``_transient_*``, ``_site_transient_*``) are not read at all;
 * options another category reports (``active_plugins`` -> plugins, ``cron`` -> cron,
   ``wp_user_roles`` -> roles, ``template`` -> wordpress, ...) are left out here;
-* secrets (salts, keys, passwords, tokens, ``admin_email``) keep only the mark
-  ``mask="secret"``: the value is never stored;
+* secrets keep only the mark ``mask="secret"``: the value is never stored. A secret is
+  known by its name (salts, ``*_key``, ``*secret*``, ``*token*``, ``*password*``,
+  ``auth``, ``admin_email``, ... in any case; see :func:`option_mask`) or by the shape
+  of its value (a live API key, a JWT, a private key block, a long random token: see
+  :func:`parity.drift.normalise.looks_secret`); inside a structure, the same rules
+  turn one value into ``"<secret>"`` at any depth;
 * volatile values (caches, locks, rewrite rules, last-run times) get ``mask="volatile"``;
 * everything else is decoded (PHP-serialized or JSON) and normalised (own URL ->
   ``{site}``, e-mail addresses, timestamps), with the plugin or theme that owns it.
@@ -18,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from parity.drift.model import Mask, OptionInfo
-from parity.drift.normalise import Normaliser, any_match
+from parity.drift.normalise import SECRET, Normaliser, any_match, is_secret_key
 
 __all__ = [
     "AUTOLOAD_VALUES",
@@ -241,10 +245,20 @@ def option_mask(
 ) -> Mask | None:
     """Why an option's value is not stored: ``"secret"``, ``"volatile"`` or None.
 
+    Secret patterns match in any case; an option name that :func:`is_secret_key` flags
+    (``stripe_key``, ``Stripe_Secret``, ``basic_auth``) is secret too.
+
     >>> option_mask("auth_salt"), option_mask("rewrite_rules"), option_mask("blogname")
     ('secret', 'volatile', None)
+    >>> option_mask("stripe_key"), option_mask("MY_API_TOKEN")
+    ('secret', 'secret')
     """
-    if any_match(SECRET_OPTIONS, name) or any_match(secret, name):
+    lowered = name.lower()
+    if (
+        any_match(SECRET_OPTIONS, lowered)
+        or any_match([p.lower() for p in secret], lowered)
+        or is_secret_key(name)
+    ):
         return "secret"
     if any_match(VOLATILE_OPTIONS, name) or any_match(volatile, name):
         return "volatile"
@@ -303,7 +317,11 @@ def shape_options(
         if mask is not None:
             out[name] = OptionInfo(value=None, autoload=loaded, bytes=size, owner=owner, mask=mask)
             continue
-        out[name] = OptionInfo(
-            value=normaliser.value(value), autoload=loaded, bytes=size, owner=owner
-        )
+        shaped = normaliser.value(value)
+        if shaped == SECRET:  # the whole value is shaped like a credential
+            out[name] = OptionInfo(
+                value=None, autoload=loaded, bytes=size, owner=owner, mask="secret"
+            )
+            continue
+        out[name] = OptionInfo(value=shaped, autoload=loaded, bytes=size, owner=owner)
     return out

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from parity.drift.comparable import Comparable
 from parity.drift.model import RoleInfo
-from parity.drift.phpvalue import PhpValue
 
 __all__ = ["shape_roles", "user_count_sql"]
 
 
-def shape_roles(value: PhpValue, users: Mapping[str, int]) -> dict[str, RoleInfo]:
+def shape_roles(value: Comparable, users: Mapping[str, int]) -> dict[str, RoleInfo]:
     """Role -> name, capabilities (granted True, denied False) and users having it."""
     roles: dict[str, RoleInfo] = {}
     if not isinstance(value, dict):
@@ -34,7 +34,7 @@ def shape_roles(value: PhpValue, users: Mapping[str, int]) -> dict[str, RoleInfo
     return roles
 
 
-def _truthy(value: PhpValue) -> bool:
+def _truthy(value: Comparable) -> bool:
     # WordPress stores true, 1 or "1" for granted; false, 0 or "" for denied.
     return bool(value) and value != "0"
 

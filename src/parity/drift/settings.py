@@ -13,9 +13,11 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from parity.vocabulary import Severity
 
 __all__ = [
     "CATEGORIES",
@@ -26,7 +28,6 @@ __all__ = [
     "parse_rule",
 ]
 
-Severity = Literal["info", "warn", "error"]
 
 #: Finding categories, in the order reports show them.
 CATEGORIES: tuple[str, ...] = (

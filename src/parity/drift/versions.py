@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from parity.drift.comparable import Comparable
 from parity.drift.model import PluginInfo, ThemeInfo
-from parity.drift.phpvalue import PhpValue
 
 __all__ = ["VersionSources", "parse_headers", "plugin_infos", "theme_infos"]
 
@@ -70,12 +70,12 @@ class VersionSources:
     wp_content_dir: Path | None = None
     rest_plugins: Sequence[Mapping[str, Any]] | None = None
     rest_themes: Sequence[Mapping[str, Any]] | None = None
-    update_plugins: PhpValue = None
-    update_themes: PhpValue = None
+    update_plugins: Comparable = None
+    update_themes: Comparable = None
     notes: list[str] = field(default_factory=list)
 
 
-def _checked(transient: PhpValue) -> tuple[dict[str, str], datetime | None]:
+def _checked(transient: Comparable) -> tuple[dict[str, str], datetime | None]:
     """``checked`` versions and ``last_checked`` time of an update transient."""
     if not isinstance(transient, dict):
         return {}, None

@@ -2,7 +2,8 @@
 
 Each is an :class:`~parity.jobs.model.ExpectedResult`: ``describe()`` is the line shown
 beside the job, ``evaluate(context)`` runs it after a run. Checks only read: the SQL
-check's session is made read-only before the query runs.
+check is one SELECT statement (see :mod:`parity.jobs.sqlcheck`), its session is made
+read-only before the query runs, and the server stops it after ``timeout_s`` seconds.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from parity.config import EnvironmentSettings
-from parity.errors import ConfigError
+from parity.environments import EnvironmentSettings
+from parity.errors import ConfigError, DatabaseError
 from parity.jobs.model import CheckContext, CheckOutcome, ExpectedResult
-from parity.jobs.settings import (
-    CallableExpectation,
-    HttpExpectation,
-    SqlExpectation,
-)
+from parity.jobs.settings import CallableExpectation, HttpExpectation, SqlExpectation
+from parity.jobs.sqlcheck import single_select
 from parity.targets.database import Database
 from parity.targets.site import Site
 
@@ -32,6 +30,24 @@ def _environment(context: CheckContext, name: str) -> EnvironmentSettings:
     return context.settings.environment(name)
 
 
+#: How long a SQL check may run unless its ``timeout_s`` says otherwise, in seconds.
+DEFAULT_SQL_TIMEOUT_S = 30.0
+# How MariaDB (1969) and MySQL (3024) say a statement ran out of time.
+_TIMEOUT_MARKERS = ("max_statement_time exceeded", "maximum statement execution time exceeded")
+
+
+def _time_limited(db: Database, sql: str, timeout_s: float) -> str:
+    """``sql`` wrapped so that the server stops it after ``timeout_s`` seconds.
+
+    MariaDB: ``SET STATEMENT max_statement_time=N FOR ...`` (seconds). MySQL has no
+    SET STATEMENT: its session ``max_execution_time`` (milliseconds) is set instead.
+    """
+    if "mariadb" in str(db.scalar("SELECT VERSION()")).lower():
+        return f"SET STATEMENT max_statement_time={timeout_s:g} FOR {sql}"
+    db.query(f"SET SESSION max_execution_time = {max(1, round(timeout_s * 1000))}")
+    return sql
+
+
 @dataclass(frozen=True)
 class SqlCount:
     """``SELECT COUNT(*) ...`` on an environment's database must meet the bounds."""
@@ -41,6 +57,7 @@ class SqlCount:
     equals: int | None = None
     at_least: int | None = None
     at_most: int | None = None
+    timeout_s: float = DEFAULT_SQL_TIMEOUT_S
 
     def _bounds(self) -> str:
         parts = []
@@ -57,12 +74,30 @@ class SqlCount:
         return f"SQL count on {self.env} {self._bounds()}: {' '.join(self.sql.split())}"
 
     def evaluate(self, context: CheckContext) -> CheckOutcome:
-        """Run the count (read-only session) and compare."""
+        """Run the count (one statement, read-only session, time-limited) and compare.
+
+        A query the server stops at ``timeout_s`` is an error outcome that says so.
+        """
         env = _environment(context, self.env)
-        sql = self.sql.replace("{prefix}", env.table_prefix)
+        try:
+            sql = single_select(self.sql.replace("{prefix}", env.table_prefix))
+        except ValueError as exc:
+            raise ConfigError(f"expected.sql of the check on {self.env}: {exc}") from None
+        if not 0 < self.timeout_s <= 3600:
+            raise ConfigError("expected.timeout_s must be more than 0 and at most 3600")
         with Database.connect(env) as db:
             db.query("SET SESSION TRANSACTION READ ONLY")
-            value = db.scalar(sql)
+            try:
+                value = db.scalar(_time_limited(db, sql, self.timeout_s))
+            except DatabaseError as exc:
+                if not any(marker in exc.message for marker in _TIMEOUT_MARKERS):
+                    raise
+                return CheckOutcome(
+                    False,
+                    f"the query ran longer than {self.timeout_s:g} s and the server stopped"
+                    " it (expected.timeout_s)",
+                    error=True,
+                )
         try:
             count = int(value)
         except (TypeError, ValueError):
@@ -146,7 +181,12 @@ def expectation_check(
     """The check a ``[[jobs.declared]]`` table's ``expected`` describes."""
     if isinstance(expected, SqlExpectation):
         return SqlCount(
-            expected.env, expected.sql, expected.equals, expected.at_least, expected.at_most
+            expected.env,
+            expected.sql,
+            expected.equals,
+            expected.at_least,
+            expected.at_most,
+            expected.timeout_s,
         )
     if isinstance(expected, HttpExpectation):
         return HttpProbe(expected.env, expected.http, expected.status, expected.contains)

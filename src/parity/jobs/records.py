@@ -1,4 +1,10 @@
-"""Job runs, their items and log lines in the state store (SQLAlchemy Core).
+"""The run ledger: job runs, their items and log lines in the state store (SQLAlchemy Core).
+
+Every run parity records is a row here, whatever ran it: a job through the runner, and a
+refresh or its rollback (job ``refresh`` / ``refresh-rollback``, scope the target
+environment, see ``parity.refresh.checkpoints``). So ``jobs history`` and ``refresh
+history`` speak one vocabulary: integer ids, ``status`` in :class:`RunStatus`,
+``started_at``/``ended_at`` and ``duration_s``.
 
 Every write is one short transaction, so a run killed at any moment leaves the store
 consistent: a run still marked ``running`` whose holder is gone is marked
@@ -10,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, func, insert, select, update
@@ -26,20 +32,10 @@ from parity.jobs.model import (
     Step,
 )
 from parity.store import schema
+from parity.store.clock import as_utc, utc_now
 from parity.store.state import Store
 
 __all__ = ["ItemRecord", "JobRecords", "LogLine", "RunRecord"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite gives naive datetimes back; everything stored is UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _dump(value: Any) -> str | None:
@@ -126,9 +122,8 @@ class RunRecord:
     @classmethod
     def from_row(cls, row: RowMapping) -> RunRecord:
         """Build from a ``job_runs`` row."""
-        started = _aware(row["started_at"])
-        heartbeat = _aware(row["heartbeat_at"])
-        assert started is not None and heartbeat is not None
+        started = as_utc(row["started_at"])
+        heartbeat = as_utc(row["heartbeat_at"])
         return cls(
             id=int(row["id"]),
             job=row["job"],
@@ -142,7 +137,7 @@ class RunRecord:
             runner=row["runner"],
             started_at=started,
             heartbeat_at=heartbeat,
-            ended_at=_aware(row["ended_at"]),
+            ended_at=as_utc(row["ended_at"]),
             items_total=row["items_total"],
             items_done=int(row["items_done"]),
             items_skipped=int(row["items_skipped"]),
@@ -229,7 +224,7 @@ class JobRecords:
         resumed_from: int | None,
     ) -> int:
         """Record a new running run; returns its id."""
-        now = _now()
+        now = utc_now()
         with self.store.engine.begin() as conn:
             result = conn.execute(
                 insert(schema.job_runs).values(
@@ -264,7 +259,7 @@ class JobRecords:
                 update(schema.job_runs)
                 .where(schema.job_runs.c.id == run_id)
                 .values(
-                    heartbeat_at=_now(),
+                    heartbeat_at=utc_now(),
                     items_done=counts.done,
                     items_skipped=counts.skipped,
                     items_failed=counts.failed,
@@ -281,9 +276,10 @@ class JobRecords:
         check_detail: str | None = None,
         summary: dict[str, Any] | None = None,
         error: str | None = None,
+        ended_at: datetime | None = None,
     ) -> None:
-        """Record how the run ended."""
-        now = _now()
+        """Record how the run ended (``ended_at``: now unless given)."""
+        now = ended_at or utc_now()
         with self.store.engine.begin() as conn:
             conn.execute(
                 update(schema.job_runs)
@@ -321,7 +317,7 @@ class JobRecords:
         Call only while holding the job's lease: a live run would hold it.
         """
         table = schema.job_runs
-        with self.store.engine.begin() as conn:
+        with self.store.engine.connect() as conn:
             ids = [
                 int(row[0])
                 for row in conn.execute(
@@ -332,6 +328,20 @@ class JobRecords:
                     )
                 )
             ]
+        return self.interrupt_runs(ids)
+
+    def interrupt_runs(self, run_ids: Sequence[int]) -> list[int]:
+        """Mark those of ``run_ids`` still 'running' as interrupted (they ended at their
+        last heartbeat); returns the ids it marked.
+
+        Call only while holding the lease those runs held: a live run would hold it.
+        """
+        if not run_ids:
+            return []
+        table = schema.job_runs
+        running = and_(table.c.id.in_(list(run_ids)), table.c.status == str(RunStatus.running))
+        with self.store.engine.begin() as conn:
+            ids = [int(row[0]) for row in conn.execute(select(table.c.id).where(running))]
             if ids:
                 conn.execute(
                     update(table)
@@ -342,7 +352,7 @@ class JobRecords:
                         error="the run's process stopped before it finished",
                     )
                 )
-        return ids
+        return sorted(ids)
 
     def set_rolled_back(self, run_id: int, by_run: int) -> None:
         """Record that ``by_run`` rolled back ``run_id``."""
@@ -360,12 +370,37 @@ class JobRecords:
             )
         return None if row is None else RunRecord.from_row(row)
 
-    def runs(self, job: str | None = None, *, limit: int = 20) -> list[RunRecord]:
-        """The latest runs (of ``job``, or of every job), newest first."""
+    def runs(
+        self,
+        job: str | Sequence[str] | None = None,
+        *,
+        scope: str | None = None,
+        limit: int = 20,
+    ) -> list[RunRecord]:
+        """The latest runs (of ``job`` or of any of several, else of every job; on
+        ``scope`` when given), newest first by start time."""
         table = schema.job_runs
-        query = select(table).order_by(table.c.id.desc()).limit(limit)
-        if job is not None:
+        query = select(table).order_by(table.c.started_at.desc(), table.c.id.desc()).limit(limit)
+        if isinstance(job, str):
             query = query.where(table.c.job == job)
+        elif job is not None:
+            query = query.where(table.c.job.in_(list(job)))
+        if scope is not None:
+            query = query.where(table.c.scope == scope)
+        with self.store.engine.connect() as conn:
+            return [RunRecord.from_row(row) for row in conn.execute(query).mappings()]
+
+    def runs_with_ids(self, run_ids: Iterable[int]) -> list[RunRecord]:
+        """The runs with these ids (those that exist), newest first by start time."""
+        table = schema.job_runs
+        wanted = list(run_ids)
+        if not wanted:
+            return []
+        query = (
+            select(table)
+            .where(table.c.id.in_(wanted))
+            .order_by(table.c.started_at.desc(), table.c.id.desc())
+        )
         with self.store.engine.connect() as conn:
             return [RunRecord.from_row(row) for row in conn.execute(query).mappings()]
 
@@ -427,7 +462,7 @@ class JobRecords:
     ) -> None:
         if not steps:
             return
-        now = _now()
+        now = utc_now()
         rows = [
             {
                 "run_id": run_id,
@@ -475,7 +510,7 @@ class JobRecords:
                 undo=func.coalesce(bindparam("b_undo", type_=String()), table.c.undo),
             )
         )
-        now = _now()
+        now = utc_now()
         params = [
             {
                 **keys,
@@ -563,7 +598,7 @@ class JobRecords:
     def mark_rolled_back(self, item_ids: Sequence[int]) -> None:
         """Mark items as rolled back (they no longer count as done)."""
         table = schema.job_items
-        now = _now()
+        now = utc_now()
         with self.store.engine.begin() as conn:
             for start in range(0, len(item_ids), 500):
                 chunk = list(item_ids[start : start + 500])
@@ -580,7 +615,7 @@ class JobRecords:
         with self.store.engine.begin() as conn:
             conn.execute(
                 insert(schema.job_log).values(
-                    run_id=run_id, at=_now(), level=level, message=message
+                    run_id=run_id, at=utc_now(), level=level, message=message
                 )
             )
 
@@ -594,6 +629,6 @@ class JobRecords:
             rows = list(conn.execute(query).mappings())
         rows.reverse()
         return [
-            LogLine(at=_aware(row["at"]) or _now(), level=row["level"], message=row["message"])
+            LogLine(at=as_utc(row["at"]), level=row["level"], message=row["message"])
             for row in rows
         ]

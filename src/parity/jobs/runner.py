@@ -23,14 +23,11 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
-
 from parity.errors import LockHeld, ParityError
-from parity.jobs.holders import holder_is_dead, new_holder
 from parity.jobs.model import (
     UNCHANGED,
     CheckContext,
@@ -46,8 +43,8 @@ from parity.jobs.model import (
     Work,
 )
 from parity.jobs.records import JobRecords, RunRecord
-from parity.store import schema
-from parity.store.leases import Lease, acquire_lease, release_lease
+from parity.store.holders import new_holder
+from parity.store.leases import Lease, acquire_lease, release_lease, take_lease
 from parity.store.state import Store
 
 if TYPE_CHECKING:
@@ -152,14 +149,8 @@ class InProcessRunner:
     # -- the lease -----------------------------------------------------------------
 
     def _take_lease(self, name: str, holder: str) -> _Lease:
-        table = schema.leases
-        with self.store.engine.connect() as conn:
-            current = conn.execute(select(table.c.owner).where(table.c.name == name)).scalar()
-        if current is not None and current != holder and holder_is_dead(current):
-            log.info("lease %s: its holder %s is gone; taking it over", name, current)
-            release_lease(self.store, Lease(name, current, expires_at=datetime.now(UTC)))
         try:
-            lease = acquire_lease(self.store, name, holder, self.lease_ttl)
+            lease = take_lease(self.store, name, holder, self.lease_ttl)
         except LockHeld as exc:
             raise LockHeld(
                 f"another run is in progress: {exc.message}",
@@ -172,7 +163,7 @@ class InProcessRunner:
 
     def run(self, job: Job, work: Work, *, recheck: bool = False) -> RunRecord:
         """Run ``work`` for ``job`` and record it; see the module docstring."""
-        holder = new_holder()
+        holder = new_holder(job.name)
         lease = self._take_lease(f"job:{work.lock}", holder)
         try:
             interrupted = self.records.interrupt_running(job.name, work.scope)

@@ -19,7 +19,7 @@ Example::
     rollback = { note = "Nothing to undo: the sitemap is rebuilt from posts." }
 
 ``expected`` is one of: ``{ sql = "SELECT COUNT(*) FROM {prefix}posts ...", env = "...",
-equals | at_least | at_most = N }``, ``{ http = "/path", env = "...", status = 200,
+equals | at_least | at_most = N, timeout_s = 30 }``, ``{ http = "/path", env = "...", status = 200,
 contains = "..." }`` or ``{ callable = "package.module:function" }``.
 """
 
@@ -40,6 +40,7 @@ from pydantic import (
 
 from parity.jobs.model import check_job_name
 from parity.jobs.schedule import ScheduleError, parse_schedule
+from parity.jobs.sqlcheck import single_select
 
 __all__ = [
     "BUILTIN_JOB_NAMES",
@@ -79,19 +80,23 @@ def _check_schedule(value: str | None) -> str | None:
 
 
 class SqlExpectation(_Strict):
-    """Expect a ``SELECT COUNT(*)`` (``{prefix}`` is the table prefix) to give a number."""
+    """Expect a ``SELECT COUNT(*)`` (``{prefix}`` is the table prefix) to give a number.
+
+    One statement only (a final ``;`` is allowed), stopped by the server after
+    ``timeout_s`` seconds.
+    """
 
     sql: str
     env: str
     equals: int | None = None
     at_least: int | None = None
     at_most: int | None = None
+    timeout_s: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("sql")
     @classmethod
     def _select_only(cls, value: str) -> str:
-        if not value.lstrip().lower().startswith(("select", "with")):
-            raise ValueError("must be a SELECT statement (the check only reads)")
+        single_select(value)  # one SELECT statement, or ValueError saying why not
         return value
 
     @model_validator(mode="after")

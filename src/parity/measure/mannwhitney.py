@@ -1,17 +1,26 @@
-"""The Mann-Whitney U test and Cliff's delta, in pure Python.
+"""The Mann-Whitney U test (from SciPy) and Cliff's delta.
 
 Mann-Whitney asks whether one set of timings tends to be larger than the other without
-assuming a distribution, which suits skewed, outlier-prone response times. Conventions:
+assuming a distribution, which suits skewed, outlier-prone response times. The test
+itself is ``scipy.stats.mannwhitneyu``; parity only chooses its method and reads its
+result. Conventions:
 
-- ``u_a`` counts the pairs ``(a, b)`` with ``a > b`` (ties count one half); ``u_b`` is
-  ``n_a * n_b - u_a``. They come from midranks of the pooled sample.
-- Two-sided p-value: exact (from the distribution of U, counted by recursion) when there
-  are no ties and both sides have at most ``EXACT_MAX`` values; otherwise the normal
-  approximation with the tie correction of the variance and a continuity correction.
+- ``u_a`` counts the pairs ``(a, b)`` with ``a > b`` (ties count one half; SciPy's
+  statistic for the first sample); ``u_b`` is ``n_a * n_b - u_a``.
+- Two-sided p-value: exact when there are no ties and both sides have at most
+  ``EXACT_MAX`` values; otherwise SciPy's normal approximation with the tie correction of
+  the variance and a continuity correction. parity chooses the method itself (SciPy's
+  own ``auto`` switches to exact when only *one* side is small), so the verdicts stay
+  what they were.
+- ``z``: the standard normal deviate of the asymptotic p-value, signed positive when B
+  tends to be larger (for display; None for the exact method).
 - Cliff's delta ``P(B > A) - P(B < A)`` in [-1, 1]: positive when B tends to be slower.
 
+What SciPy does not offer stays here: Cliff's delta and its labels, and the exact
+false-positive rate of the test at given sample sizes (``null_rejection_rate``).
+
     >>> r = mann_whitney_u([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
-    >>> r.u_a, r.u_b, r.p_value, r.method
+    >>> r.u_a, r.u_b, round(r.p_value, 6), r.method
     (0.0, 9.0, 0.1, 'exact')
 """
 
@@ -30,7 +39,6 @@ __all__ = [
     "MannWhitney",
     "cliffs_delta_magnitude",
     "mann_whitney_u",
-    "midranks",
     "null_rejection_rate",
 ]
 
@@ -58,24 +66,38 @@ class MannWhitney:
         return (self.u_b - self.u_a) / (self.n_a * self.n_b)
 
 
-def midranks(values: Sequence[float]) -> list[float]:
-    """Ranks from 1, tied values sharing the mean of their ranks.
+def mann_whitney_u(
+    a: Sequence[float], b: Sequence[float], *, method: Method = "auto"
+) -> MannWhitney:
+    """Two-sided Mann-Whitney U test of ``a`` against ``b`` (``scipy.stats.mannwhitneyu``).
 
-    >>> midranks([10, 20, 20, 30])
-    [1.0, 2.5, 2.5, 4.0]
+    ``method="auto"`` is exact for small samples without ties, asymptotic otherwise.
     """
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        rank = (start + end) / 2 + 1
-        for position in range(start, end + 1):
-            ranks[order[position]] = rank
-        start = end + 1
-    return ranks
+    n_a, n_b = len(a), len(b)
+    if n_a == 0 or n_b == 0:
+        raise InputError("Mann-Whitney U needs at least one value on each side")
+    pooled = [*a, *b]
+    tied = len(set(pooled)) < len(pooled)
+    if method == "auto":
+        method = "exact" if not tied and max(n_a, n_b) <= EXACT_MAX else "asymptotic"
+    if method == "exact" and tied:
+        raise InputError("the exact Mann-Whitney p-value assumes no tied values")
+    if len(set(pooled)) == 1:
+        # Every value is the same: no evidence of any difference (SciPy's variance is 0).
+        half = n_a * n_b / 2
+        return MannWhitney(n_a, n_b, half, half, 1.0, method, None if method == "exact" else 0.0)
+    # Imported here: SciPy takes a noticeable moment to load, and most commands never
+    # compare anything.
+    from scipy import stats
+
+    result = stats.mannwhitneyu(a, b, alternative="two-sided", method=method, use_continuity=True)
+    u_a = float(result.statistic)
+    u_b = n_a * n_b - u_a
+    p_value = min(1.0, float(result.pvalue))
+    if method == "exact":
+        return MannWhitney(n_a, n_b, u_a, u_b, p_value, "exact", None)
+    deviate = float(stats.norm.isf(p_value / 2))
+    return MannWhitney(n_a, n_b, u_a, u_b, p_value, "asymptotic", math.copysign(deviate, u_b - u_a))
 
 
 @lru_cache(maxsize=256)
@@ -102,53 +124,6 @@ def _exact_p(u: float, m: int, n: int) -> float:
     return min(1.0, 2 * tail / total)
 
 
-def _tie_term(values: Sequence[float]) -> float:
-    """Sum of t^3 - t over groups of t tied values."""
-    groups: dict[float, int] = {}
-    for value in values:
-        groups[value] = groups.get(value, 0) + 1
-    return float(sum(t**3 - t for t in groups.values() if t > 1))
-
-
-def _asymptotic_p(u_a: float, n_a: int, n_b: int, ties: float) -> tuple[float, float]:
-    """(two-sided p, signed z) from the normal approximation with tie and continuity
-    corrections; z is positive when B tends to be larger."""
-    total = n_a + n_b
-    mean = n_a * n_b / 2
-    variance = n_a * n_b / 12 * ((total + 1) - ties / (total * (total - 1)))
-    if variance <= 0:
-        # Every value is the same: no evidence of any difference.
-        return 1.0, 0.0
-    distance = max(abs(u_a - mean) - 0.5, 0.0)
-    z = distance / math.sqrt(variance)
-    return min(1.0, math.erfc(z / math.sqrt(2))), math.copysign(z, mean - u_a)
-
-
-def mann_whitney_u(
-    a: Sequence[float], b: Sequence[float], *, method: Method = "auto"
-) -> MannWhitney:
-    """Two-sided Mann-Whitney U test of ``a`` against ``b``.
-
-    ``method="auto"`` is exact for small samples without ties, asymptotic otherwise.
-    """
-    n_a, n_b = len(a), len(b)
-    if n_a == 0 or n_b == 0:
-        raise InputError("Mann-Whitney U needs at least one value on each side")
-    pooled = [*a, *b]
-    ranks = midranks(pooled)
-    u_a = sum(ranks[:n_a]) - n_a * (n_a + 1) / 2
-    u_b = n_a * n_b - u_a
-    ties = _tie_term(pooled)
-    if method == "auto":
-        method = "exact" if ties == 0 and max(n_a, n_b) <= EXACT_MAX else "asymptotic"
-    if method == "exact":
-        if ties:
-            raise InputError("the exact Mann-Whitney p-value assumes no tied values")
-        return MannWhitney(n_a, n_b, u_a, u_b, _exact_p(u_a, n_a, n_b), "exact", None)
-    p_value, z = _asymptotic_p(u_a, n_a, n_b, ties)
-    return MannWhitney(n_a, n_b, u_a, u_b, p_value, "asymptotic", z)
-
-
 def null_rejection_rate(n_a: int, n_b: int, alpha: float = 0.05) -> float:
     """The exact probability that ``mann_whitney_u`` gives ``p < alpha`` when A and B come
     from the same continuous distribution (the test's true false-positive rate).
@@ -164,10 +139,18 @@ def null_rejection_rate(n_a: int, n_b: int, alpha: float = 0.05) -> float:
     exact = max(n_a, n_b) <= EXACT_MAX
     rejected = 0
     for u, count in enumerate(counts):
-        p_value = _exact_p(u, n_a, n_b) if exact else _asymptotic_p(u, n_a, n_b, 0.0)[0]
+        p_value = _exact_p(u, n_a, n_b) if exact else _normal_p(u, n_a, n_b)
         if p_value < alpha:
             rejected += count
     return rejected / total
+
+
+def _normal_p(u: float, n_a: int, n_b: int) -> float:
+    """The asymptotic two-sided p-value of ``u`` without ties (as SciPy computes it)."""
+    mean = n_a * n_b / 2
+    deviation = math.sqrt(n_a * n_b * (n_a + n_b + 1) / 12)
+    z = max(abs(u - mean) - 0.5, 0.0) / deviation
+    return min(1.0, math.erfc(z / math.sqrt(2)))
 
 
 def cliffs_delta_magnitude(delta: float) -> str:

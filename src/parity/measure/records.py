@@ -19,6 +19,7 @@ from parity.measure.sample import EXPECTED_STATUS, TimedSample
 from parity.measure.stats import Summary, summarize
 from parity.store import schema
 from parity.store.state import Store
+from parity.vocabulary import iso_utc
 
 __all__ = ["Measurement", "load_measurement", "recent_measurements", "save_measurement"]
 
@@ -52,6 +53,30 @@ class Measurement:
         wanted = EXPECTED_STATUS.get(self.mode)
         return sum(1 for s in self.samples if s.cache_status != wanted)
 
+    def non_2xx(self) -> int:
+        """How many samples were answered with a status other than 2xx (a 500, a 302...)."""
+        return sum(1 for s in self.samples if not s.ok)
+
+    def http_statuses(self) -> dict[str, int]:
+        """How many samples had each HTTP status (keys are strings, as in JSON)."""
+        counts: dict[str, int] = {}
+        for sample in self.samples:
+            key = str(sample.http_status)
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def non_2xx_text(self) -> str:
+        """``2 of 30 samples were not 2xx (HTTP 500 x2)``, or "" when all were 2xx."""
+        bad = self.non_2xx()
+        if not bad:
+            return ""
+        counts: dict[int, int] = {}
+        for sample in self.samples:
+            if not sample.ok:
+                counts[sample.http_status] = counts.get(sample.http_status, 0) + 1
+        statuses = ", ".join(f"HTTP {status} x{n}" for status, n in sorted(counts.items()))
+        return f"{bad} of {len(self.samples)} samples were not 2xx ({statuses})"
+
     def label(self) -> str:
         """``#12 staging /hello-world/ warm``."""
         number = f"#{self.id} " if self.id is not None else ""
@@ -65,9 +90,11 @@ class Measurement:
             "site_url": self.site_url,
             "route": self.route,
             "mode": self.mode,
-            "taken_at": self.taken_at.isoformat(),
+            "taken_at": iso_utc(self.taken_at),
             "expected_status": EXPECTED_STATUS.get(self.mode),
             "unexpected": self.unexpected(),
+            "non_2xx": self.non_2xx(),
+            "http_statuses": self.http_statuses(),
             "summary": {**self.summary().as_dict(), "cache_mix": self.cache_mix()},
         }
         if with_samples:

@@ -50,6 +50,15 @@ class TimedSample:
     age: int | None
     http_status: int
 
+    @property
+    def ok(self) -> bool:
+        """Whether the answer was a 2xx (0, an unknown status of old records, counts as ok).
+
+        A 500 or a 302 is timed like any answer, but it is the time of an error page or
+        a redirect, not of the route: such samples are flagged, not trusted.
+        """
+        return self.http_status == 0 or 200 <= self.http_status < 300
+
     def as_sample(self) -> Sample:
         """The pure ``Sample`` that ``parity.measure.compare`` takes."""
         return Sample(self.seconds, self.cache_status, self.age)
@@ -57,7 +66,7 @@ class TimedSample:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON and the state store."""
         return {
-            "seconds": self.seconds,
+            "duration_s": self.seconds,
             "cache_status": self.cache_status,
             "age": self.age,
             "http_status": self.http_status,
@@ -68,7 +77,8 @@ class TimedSample:
         """The sample stored by ``as_dict``."""
         status = data.get("cache_status")
         return cls(
-            seconds=float(data["seconds"]),
+            # "seconds": samples saved before schema_version 1
+            seconds=float(data["duration_s"] if "duration_s" in data else data["seconds"]),
             cache_status=status if status in ("HIT", "MISS", "PASS") else None,
             age=None if data.get("age") is None else int(data["age"]),
             http_status=int(data.get("http_status", 0)),
@@ -108,7 +118,8 @@ def take_samples(
         raise InputError("cold mode purges the route before each sample: it needs a cache purger")
     logged_in = mode == "logged-in"
     if logged_in:
-        site.login()
+        if not site.logged_in:  # one session for every route; the Site ends it on close
+            site.login()
     elif mode == "warm":
         for _ in range(_PRIME_ATTEMPTS):
             if _timed(site, route, logged_in=False).cache_status == "HIT":

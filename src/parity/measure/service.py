@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from parity.errors import InputError
@@ -25,7 +25,13 @@ from parity.store.state import Store
 from parity.targets.cache import Purger
 from parity.targets.site import Site
 
-__all__ = ["MeasurementComparison", "compare_measurements", "measure_routes"]
+__all__ = ["NON_2XX_REFUSAL", "MeasurementComparison", "compare_measurements", "measure_routes"]
+
+#: Why a comparison with non-2xx samples is refused (after what was found), word for word.
+NON_2XX_REFUSAL = (
+    "their timings are of error pages or redirects, not of the route;"
+    " measure again, or pass --allow-errors to compare them anyway"
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +101,38 @@ class MeasurementComparison:
         }
 
 
-def compare_measurements(store: Store, a_id: int, b_id: int) -> MeasurementComparison:
+def compare_measurements(
+    store: Store, a_id: int, b_id: int, *, allow_errors: bool = False
+) -> MeasurementComparison:
     """Load measurements ``a_id`` and ``b_id`` and decide whether B is faster or slower.
 
-    The verdict is ``refused`` when A and B had a different mix of cache statuses.
-    Raises InputError when either id is not in the store.
+    The verdict is ``refused`` when A and B had a different mix of cache statuses, and
+    when either has samples that were not 2xx (a 500 or a 302 times an error page or a
+    redirect, not the route) unless ``allow_errors``. Raises InputError when either id is
+    not in the store.
     """
     a = load_measurement(store, a_id)
     b = load_measurement(store, b_id)
-    return MeasurementComparison(a, b, compare(a.pure_samples(), b.pure_samples()))
+    comparison = compare(a.pure_samples(), b.pure_samples())
+    errors = [
+        f"{side} ({m.label()}) {m.non_2xx_text()}"
+        for side, m in (("A", a), ("B", b))
+        if m.non_2xx()
+    ]
+    if errors and not allow_errors:
+        found = f"{'; '.join(errors)}: {NON_2XX_REFUSAL}"
+        already = comparison.verdict is Verdict.refused
+        comparison = replace(
+            comparison,
+            verdict=Verdict.refused,
+            # Refused for its cache mix too: both reasons are said.
+            message=f"{comparison.message}; also {found}" if already else f"refused: {found}",
+            p_value=None,
+            u_statistic=None,
+            test_method=None,
+            cliffs_delta=None,
+            effect=None,
+            median_ratio=None,
+            ratio_ci=None,
+        )
+    return MeasurementComparison(a, b, comparison)

@@ -1,9 +1,7 @@
-"""A refresh's memory in parity's state store: runs, per-table checkpoints, rollback points.
+"""A refresh's memory in parity's state store: per-table checkpoints, rollback points.
 
-* a **run** is one ``parity refresh``: its stage (``cleanup``, ``copy``, ``verify``,
-  ``swap``, ``prune``, ``done``), status (``running``, ``completed``, ``failed``,
-  ``abandoned``) and summary. A run found ``running`` while nobody holds the target's
-  lease was killed.
+(The run itself is a run of the one ledger, job ``refresh``: see ``parity.refresh.runs``.)
+
 * a **checkpoint** per table says how far its copy got (the last primary key written, as
   hex) and what the copy did so far, so a rerun resumes where the dead run stopped.
 * a **rollback point** lists, per live table, the table that holds its previous data
@@ -17,73 +15,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
 from parity.store import Store, schema
+from parity.store.clock import as_utc, utc_now
 
 __all__ = [
     "Checkpoint",
     "RollbackPoint",
-    "RunRecord",
     "add_rollback_point",
     "delete_checkpoints",
-    "finish_run",
+    "hand_over_checkpoints",
     "list_rollback_points",
-    "list_runs",
     "load_checkpoints",
     "save_checkpoint",
     "set_rollback_status",
-    "set_stage",
-    "set_status",
-    "start_run",
-    "unfinished_runs",
 ]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One refresh run as stored."""
-
-    id: str
-    source: str
-    target: str
-    target_key: str
-    owner: str
-    fingerprint: str
-    token: str
-    status: str
-    stage: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (for ``parity refresh history``)."""
-        return {
-            "id": self.id,
-            "source": self.source,
-            "target": self.target,
-            "status": self.status,
-            "stage": self.stage,
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "rollback_token": self.token,
-            "error": self.error,
-        }
 
 
 @dataclass(frozen=True)
@@ -101,7 +51,7 @@ class RollbackPoint:
     """The previous tables of a target, kept so a refresh can be undone."""
 
     id: int
-    run_id: str
+    run_id: int | None  # the refresh that made it (None: its run was not recorded)
     target: str
     target_key: str
     token: str
@@ -114,118 +64,12 @@ class RollbackPoint:
         return {
             "id": self.id,
             "run_id": self.run_id,
-            "target": self.target,
+            "environment": self.target,
             "token": self.token,
             "status": self.status,
             "created_at": self.created_at.isoformat(),
             "tables": [{"table": live, "rollback_table": kept} for live, kept in self.tables],
         }
-
-
-def _run(row: Any) -> RunRecord:
-    return RunRecord(
-        id=row.id,
-        source=row.source,
-        target=row.target,
-        target_key=row.target_key,
-        owner=row.owner,
-        fingerprint=row.fingerprint,
-        token=row.token,
-        status=row.status,
-        stage=row.stage,
-        started_at=_aware(row.started_at) or _now(),
-        finished_at=_aware(row.finished_at),
-        summary=json.loads(row.summary) if row.summary else None,
-        error=row.error,
-    )
-
-
-def start_run(store: Store, run: RunRecord) -> None:
-    """Record a new run."""
-    with store.engine.begin() as conn:
-        conn.execute(
-            insert(schema.refresh_runs).values(
-                id=run.id,
-                source=run.source,
-                target=run.target,
-                target_key=run.target_key,
-                owner=run.owner,
-                fingerprint=run.fingerprint,
-                token=run.token,
-                status=run.status,
-                stage=run.stage,
-                started_at=run.started_at,
-            )
-        )
-
-
-def set_stage(store: Store, run_id: str, stage: str, *, owner: str | None = None) -> None:
-    """Record the stage a run reached (and, on resume, its new owner)."""
-    values: dict[str, Any] = {"stage": stage}
-    if owner is not None:
-        values["owner"] = owner
-        values["status"] = "running"
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(schema.refresh_runs).where(schema.refresh_runs.c.id == run_id).values(**values)
-        )
-
-
-def finish_run(
-    store: Store,
-    run_id: str,
-    status: str,
-    *,
-    summary: dict[str, Any] | None = None,
-    error: str | None = None,
-    stage: str | None = None,
-) -> None:
-    """Record how a run ended."""
-    values: dict[str, Any] = {"status": status, "finished_at": _now(), "error": error}
-    if summary is not None:
-        values["summary"] = json.dumps(summary, default=str)
-    if stage is not None:
-        values["stage"] = stage
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(schema.refresh_runs).where(schema.refresh_runs.c.id == run_id).values(**values)
-        )
-
-
-def set_status(store: Store, run_id: str, status: str) -> None:
-    """Change a finished run's status (``rolled back``), keeping its times."""
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(schema.refresh_runs)
-            .where(schema.refresh_runs.c.id == run_id)
-            .values(status=status)
-        )
-
-
-def unfinished_runs(store: Store, target_key: str) -> list[RunRecord]:
-    """Runs of this target that may be resumed: ``running`` (dead, when the caller holds
-    the lease) or ``stopped`` (ended by an error that left the shadow tables usable)."""
-    table = schema.refresh_runs
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(table)
-            .where(
-                table.c.target_key == target_key,
-                table.c.status.in_(["running", "stopped"]),
-            )
-            .order_by(table.c.started_at.desc())
-        ).all()
-    return [_run(row) for row in rows]
-
-
-def list_runs(store: Store, target: str | None = None, *, limit: int = 20) -> list[RunRecord]:
-    """The latest runs, newest first (of one target environment when named)."""
-    table = schema.refresh_runs
-    query = select(table).order_by(table.c.started_at.desc()).limit(limit)
-    if target is not None:
-        query = query.where(table.c.target == target)
-    with store.engine.connect() as conn:
-        return [_run(row) for row in conn.execute(query).all()]
 
 
 def _key_json(key: Sequence[bytes] | None) -> str | None:
@@ -234,7 +78,7 @@ def _key_json(key: Sequence[bytes] | None) -> str | None:
 
 def save_checkpoint(
     store: Store,
-    run_id: str,
+    run_id: int,
     source_table: str,
     *,
     status: str,
@@ -247,7 +91,7 @@ def save_checkpoint(
         "status": status,
         "last_key": _key_json(last_key),
         "stats": json.dumps(stats),
-        "updated_at": _now(),
+        "updated_at": utc_now(),
     }
     where = and_(table.c.run_id == run_id, table.c.source_table == source_table)
     with store.engine.begin() as conn:
@@ -256,7 +100,7 @@ def save_checkpoint(
             conn.execute(insert(table).values(run_id=run_id, source_table=source_table, **values))
 
 
-def load_checkpoints(store: Store, run_id: str) -> dict[str, Checkpoint]:
+def load_checkpoints(store: Store, run_id: int) -> dict[str, Checkpoint]:
     """Every checkpoint of a run, by source table."""
     table = schema.refresh_checkpoints
     with store.engine.connect() as conn:
@@ -272,11 +116,19 @@ def load_checkpoints(store: Store, run_id: str) -> dict[str, Checkpoint]:
     return found
 
 
-def delete_checkpoints(store: Store, run_id: str) -> None:
+def delete_checkpoints(store: Store, run_id: int) -> None:
     """Forget a run's checkpoints (once it finished, or will never be resumed)."""
     table = schema.refresh_checkpoints
     with store.engine.begin() as conn:
         conn.execute(delete(table).where(table.c.run_id == run_id))
+
+
+def hand_over_checkpoints(store: Store, from_run: int, to_run: int) -> dict[str, Checkpoint]:
+    """Give a dead run's checkpoints to the run that resumes it; returns them."""
+    table = schema.refresh_checkpoints
+    with store.engine.begin() as conn:
+        conn.execute(update(table).where(table.c.run_id == from_run).values(run_id=to_run))
+    return load_checkpoints(store, to_run)
 
 
 def _point(row: Any) -> RollbackPoint:
@@ -288,21 +140,21 @@ def _point(row: Any) -> RollbackPoint:
         token=row.token,
         status=row.status,
         tables=tuple((str(live), kept) for live, kept in json.loads(row.tables)),
-        created_at=_aware(row.created_at) or _now(),
+        created_at=as_utc(row.created_at),
     )
 
 
 def add_rollback_point(
     store: Store,
     *,
-    run_id: str,
+    run_id: int,
     target: str,
     target_key: str,
     token: str,
     tables: Sequence[tuple[str, str | None]],
 ) -> int:
     """Record a rollback point as ``pending`` (before the swap); returns its id."""
-    now = _now()
+    now = utc_now()
     with store.engine.begin() as conn:
         result = conn.execute(
             insert(schema.refresh_rollback_points).values(
@@ -325,7 +177,7 @@ def set_rollback_status(store: Store, point_id: int, status: str) -> None:
     table = schema.refresh_rollback_points
     with store.engine.begin() as conn:
         conn.execute(
-            update(table).where(table.c.id == point_id).values(status=status, updated_at=_now())
+            update(table).where(table.c.id == point_id).values(status=status, updated_at=utc_now())
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.targets.database import Database
 from parity.targets.guard import ensure_writable

@@ -2,8 +2,9 @@
 
 ``PARITY_REFRESH_PAUSE_AT=<stage>`` makes the process, on reaching that stage, write the
 stage's name to ``$PARITY_REFRESH_PAUSE_FILE`` (when set) and to stderr, then wait until
-it is killed. The integration tests use it to ``kill -9`` a refresh at each stage and
-prove staging is unharmed. Stages, in order:
+it is killed, or until the test deletes that file (the refresh then goes on: how a test
+breaks something else, such as the database server, at a known stage). The integration
+tests use it to ``kill -9`` a refresh at each stage and prove staging is unharmed. Stages, in order:
 
 * ``cleanup``: while leftovers of a dead run are being dropped (before anything else)
 * ``copy``: after the first chunk of the first table was written and checkpointed
@@ -43,5 +44,7 @@ def pause_point(stage: str) -> None:
         Path(marker).write_text(stage, encoding="utf-8")
     sys.stderr.write(f"parity: paused at {stage} ({PAUSE_ENV} test hook)\n")
     sys.stderr.flush()
-    while True:  # until killed
-        time.sleep(3600)
+    while True:  # until killed, or until the test removes the marker file
+        time.sleep(0.05)
+        if marker and not Path(marker).exists():
+            return

@@ -1,37 +1,60 @@
 """One refresh (or rollback) per target at a time: a lease, renewed, plus a server lock.
 
 The lease lives in parity's state store and expires if its holder dies, so it never blocks
-forever; while the refresh runs a thread renews it. A holder on this machine whose process
-is gone (``kill -9``) is recognised at once and its lease taken over, so a rerun right
-after a kill does not wait for the expiry. A second lock, ``GET_LOCK`` on the target's
-server, covers two parity installations (two state stores) pointed at the same target:
-the server drops it the moment the holder's connection dies.
+forever; while the refresh runs a thread renews it. It is taken with the store's one
+lease layer (:func:`parity.store.leases.take_lease`): a holder on this machine whose
+process is gone (``kill -9``, or a zombie) is recognised at once and its lease taken over,
+so a rerun right after a kill does not wait for the expiry. A second lock, ``GET_LOCK``
+on the target's server, covers two parity installations (two state stores) pointed at the
+same target: the server drops it the moment the holder's connection dies.
+
+``parity content import`` and ``content rollback`` take the same lock on the environment
+they write (their holder, ``host:pid:content-import-<token>``, says so), so an import and
+a refresh of one environment never overlap; the refusal names whichever holds it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import socket
 import threading
 from datetime import timedelta
 from types import TracebackType
 
-from sqlalchemy import select
-
-from parity.errors import LockHeld
-from parity.store import Lease, Store, acquire_lease, release_lease, schema
+from parity.errors import LockHeld, ParityError
+from parity.store import Lease, Store, acquire_lease, release_lease, take_lease
+from parity.store.holders import holder_label
+from parity.store.leases import lease_holder
 from parity.targets.database import Database
 
-__all__ = ["TargetLock", "owner_name", "server_lock_name"]
+__all__ = [
+    "TargetLock",
+    "describe_holder",
+    "failure_reason",
+    "server_lock_name",
+    "warn_failure",
+]
 
 log = logging.getLogger(__name__)
 
 
-def owner_name(run_id: str) -> str:
-    """``host:pid:run`` — who holds a lease, in a form a later run can check."""
-    return f"{socket.gethostname()}:{os.getpid()}:{run_id}"
+def failure_reason(exc: BaseException) -> str:
+    """Why ``exc`` happened, in one line safe to log (no traceback, no secret).
+
+    >>> failure_reason(ConnectionResetError(104, "Connection reset by peer"))
+    'ConnectionResetError: [Errno 104] Connection reset by peer'
+    """
+    if isinstance(exc, ParityError):
+        return exc.one_line()
+    lines = str(exc).strip().splitlines()
+    first = " ".join(lines[0].split())[:200] if lines else ""
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
+
+
+def warn_failure(logger: logging.Logger, message: str, exc: BaseException) -> None:
+    """Log ``message: <one-line reason>`` as a warning; the traceback only under --debug."""
+    debug = logger.isEnabledFor(logging.DEBUG)
+    logger.warning("%s: %s", message, failure_reason(exc), exc_info=exc if debug else None)
 
 
 def server_lock_name(target_key: str) -> str:
@@ -39,49 +62,39 @@ def server_lock_name(target_key: str) -> str:
     return "parity-refresh:" + hashlib.sha1(target_key.encode()).hexdigest()
 
 
-def _dead_here(owner: str) -> bool:
-    """True when ``owner`` is a process on this machine that no longer exists."""
-    parts = owner.split(":")
-    if len(parts) < 3 or parts[0] != socket.gethostname():
-        return False
-    try:
-        pid = int(parts[1])
-    except ValueError:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+def describe_holder(holder: str, target: str) -> str:
+    """What the run holding ``target``'s lock is, from its ``host:pid:what`` holder name.
 
-
-def _take(store: Store, name: str, owner: str, ttl: timedelta) -> Lease:
-    try:
-        return acquire_lease(store, name, owner, ttl)
-    except LockHeld:
-        table = schema.leases
-        with store.engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.name == name)).first()
-        if row is None or not _dead_here(row.owner):
-            raise
-        log.info("taking over the lease %s of dead process %s", name, row.owner)
-        release_lease(store, Lease(name, row.owner, row.expires_at))
-        return acquire_lease(store, name, owner, ttl)
+    >>> describe_holder("web1:42:content-import-0f3a9c1d2e4f", "staging")
+    'a content import into staging is running'
+    >>> describe_holder("web1:42:refresh-rollback-0f3a9c1d2e4f", "staging")
+    'a rollback of staging is running'
+    >>> describe_holder("web1:42:refresh-9c1d2e4f5a6b", "staging")
+    'a refresh of staging is already running'
+    """
+    what = holder_label(holder)
+    if what.startswith("content-"):
+        return f"a content import into {target} is running"
+    if what.startswith("refresh-rollback-"):
+        return f"a rollback of {target} is running"
+    return f"a refresh of {target} is already running"
 
 
 class TargetLock:
-    """Holds the target's lease (renewed in the background) and its server lock."""
+    """Holds the target's lease (renewed in the background) and its server lock.
+
+    ``holder`` is a :func:`parity.store.holders.new_holder` name saying what takes it
+    (``new_holder("refresh")``, ``new_holder("content-import")``).
+    """
 
     def __init__(
-        self, store: Store, db: Database, *, target: str, key: str, owner: str, ttl_s: int
+        self, store: Store, db: Database, *, target: str, key: str, holder: str, ttl_s: int
     ) -> None:
         self._store = store
         self._db = db
         self._name = f"refresh:{key}"
         self._target = target
-        self._owner = owner
+        self.holder = holder
         self._ttl = timedelta(seconds=ttl_s)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,16 +104,17 @@ class TargetLock:
 
     def __enter__(self) -> TargetLock:
         try:
-            self._lease = _take(self._store, self._name, self._owner, self._ttl)
+            self._lease = take_lease(self._store, self._name, self.holder, self._ttl)
         except LockHeld as exc:
+            holder = lease_holder(self._store, self._name) or ""
             raise LockHeld(
-                f"a refresh of {self._target} is already running ({exc.message})",
+                f"{describe_holder(holder, self._target)} ({exc.message})",
                 hint=exc.hint,
             ) from None
         if not self._db.try_lock(self._server_lock):
             release_lease(self._store, self._lease)
             raise LockHeld(
-                f"a refresh of {self._target} is already running"
+                f"a refresh or content import of {self._target} is already running"
                 " (its database server holds parity's lock)",
                 hint="another parity installation may be refreshing the same database",
             )
@@ -113,9 +127,9 @@ class TargetLock:
         every = max(1.0, self._ttl.total_seconds() / 4)
         while not self._stop.wait(every):
             try:
-                self._lease = acquire_lease(self._store, self._name, self._owner, self._ttl)
-            except Exception:  # a missed renewal is retried; expiry is the backstop
-                log.warning("could not renew the lease %s", self._name, exc_info=True)
+                self._lease = acquire_lease(self._store, self._name, self.holder, self._ttl)
+            except Exception as exc:  # a missed renewal is retried; expiry is the backstop
+                warn_failure(log, f"could not renew the lease {self._name}", exc)
 
     def __exit__(
         self,
@@ -129,7 +143,7 @@ class TargetLock:
         if self._has_server_lock:
             try:
                 self._db.release_lock(self._server_lock)
-            except Exception:
-                log.warning("could not release the server lock", exc_info=True)
+            except Exception as exc:
+                warn_failure(log, "could not release the server lock", exc)
         if self._lease is not None:
             release_lease(self._store, self._lease)

@@ -60,14 +60,14 @@ def shadow_name(table: str) -> str:
 
 def backup_name(table: str, token: str) -> str:
     """The rollback-point table of ``table`` for the refresh with ``token``."""
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         raise ValueError(f"bad rollback token {token!r}")
     return _fit(f"_po{token}_", table)
 
 
 def trash_name(table: str, token: str) -> str:
     """The name ``table`` gets just before it is dropped (during a rollback)."""
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         raise ValueError(f"bad rollback token {token!r}")
     return _fit(f"_pd{token}_", table)
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.refresh.naming import shadow_name
 from parity.refresh.prefix import PrefixMapper, logical_name

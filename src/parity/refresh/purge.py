@@ -8,7 +8,7 @@ data is already swapped.
 
 from __future__ import annotations
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import ParityError
 from parity.refresh.settings import RefreshSection
 from parity.targets.cache import HttpPurger

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parity.refresh.transform import TableStats
+from parity.vocabulary import pair_dict
 
 __all__ = ["RefreshResult", "RollbackResult", "TableReport"]
 
@@ -30,8 +31,10 @@ class TableReport:
     checksum: str = "skipped"  # ok, skipped (values changed), mismatch
     verified: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
+        stats = self.stats.as_dict()
+        stats.pop("by_pair")  # by the pair's index: the run's total names the pairs
         return {
             "source": self.source,
             "target": self.target,
@@ -42,7 +45,7 @@ class TableReport:
             "resumed_from_row": self.resumed_from_row,
             "checksum": self.checksum,
             "verified": self.verified,
-            **self.stats.to_dict(),
+            **stats,
         }
 
 
@@ -53,7 +56,7 @@ class RefreshResult:
     source: str
     target: str
     dry_run: bool
-    run_id: str | None = None
+    run_id: int | None = None  # the run in the ledger (job ``refresh``); None in a dry run
     resumed: bool = False
     tables: list[TableReport] = field(default_factory=list)
     pairs: list[tuple[str, str]] = field(default_factory=list)
@@ -91,26 +94,29 @@ class RefreshResult:
             counts.update(table.stats.scrubbed)
         return dict(sorted(counts.items()))
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """The stable JSON form printed by ``parity refresh --format json``."""
         totals = self.totals()
         return {
-            "ok": True,
             "dry_run": self.dry_run,
             "source": self.source,
             "target": self.target,
             "run_id": self.run_id,
             "resumed": self.resumed,
-            "seconds": round(self.seconds, 3),
+            "duration_s": round(self.seconds, 3),
             "rows": self.rows,
             "bytes": self.bytes,
             "rewrite": {
-                "pairs": [{"search": s, "replace": r} for s, r in self.pairs],
+                "pairs": [pair_dict(search, replace) for search, replace in self.pairs],
                 "occurrences": totals.occurrences,
-                "by_encoding": dict(sorted(totals.by_encoding.items())),
                 "values_changed": totals.values_changed,
+                "by_pair": [
+                    {**pair_dict(search, replace), "occurrences": totals.by_pair.get(index, 0)}
+                    for index, (search, replace) in enumerate(self.pairs)
+                ],
+                "by_encoding": dict(sorted(totals.by_encoding.items())),
                 "malformed": totals.malformed,
-                "skipped": totals.skipped,
+                "not_rewritten": dict(sorted(totals.not_rewritten.items())),
             },
             "scrub": self.scrubbed(),
             "prefix_mapped": totals.prefix_mapped,
@@ -122,7 +128,7 @@ class RefreshResult:
             "dropped_rollback_points": self.dropped_rollback_points,
             "purged": self.purged,
             "warnings": self.warnings,
-            "tables": [t.to_dict() for t in self.tables],
+            "tables": [t.as_dict() for t in self.tables],
         }
 
 
@@ -132,19 +138,20 @@ class RollbackResult:
 
     target: str
     token: str
-    run_id: str
+    run_id: int | None  # the refresh undone (None: its run was not recorded)
+    rollback_run_id: int | None = None  # this rollback's run (job ``refresh-rollback``)
     restored: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "ok": True,
             "target": self.target,
             "rollback_token": self.token,
             "run_id": self.run_id,
+            "rollback_run_id": self.rollback_run_id,
             "restored": self.restored,
             "dropped": self.dropped,
             "purged": self.purged,

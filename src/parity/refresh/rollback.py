@@ -3,16 +3,20 @@
 ``rollback_refresh`` puts back the tables the latest refresh replaced, in one
 ``RENAME TABLE`` (current tables to ``_pd<token>_…``, kept ones back), then drops the
 set-aside tables and purges the cache. It holds the same lease and server lock as a
-refresh, so the two never overlap.
+refresh, so the two never overlap. It is a run of the ledger (job ``refresh-rollback``,
+scope the target); the refresh it undid gets ``rolled_back_by`` set to it.
 """
 
 from __future__ import annotations
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
+from parity.jobs.model import CheckStatus, Counts, RunStatus
+from parity.jobs.records import JobRecords
 from parity.refresh import checkpoints as cp
+from parity.refresh import runs as ledger
 from parity.refresh.guards import target_key
-from parity.refresh.locking import TargetLock, owner_name
+from parity.refresh.locking import TargetLock, failure_reason
 from parity.refresh.naming import new_token, shadow_name
 from parity.refresh.progress import RefreshProgress, Silent
 from parity.refresh.purge import purge_target
@@ -20,6 +24,7 @@ from parity.refresh.report import RollbackResult
 from parity.refresh.settings import RefreshSection
 from parity.refresh.swap import drop_tables, plan_rollback, rename_statement
 from parity.store import Store
+from parity.store.holders import new_holder
 from parity.targets.database import Database
 from parity.targets.guard import ensure_writable
 
@@ -45,14 +50,8 @@ def resolve_rollback_points(store: Store, db: Database, key: str) -> None:
             else:
                 swapped = not any(shadow_name(live) in existing for live, _ in point.tables)
             cp.set_rollback_status(store, point.id, "active" if swapped else "void")
-            if swapped:
-                cp.finish_run(
-                    store,
-                    point.run_id,
-                    "completed",
-                    error="stopped after the swap; finished by a later run",
-                    stage="done",
-                )
+            if swapped and point.run_id is not None:
+                ledger.settle_swapped(store, point.run_id)
         else:
             restored = not any(k in existing for k in kept)
             cp.set_rollback_status(store, point.id, "restored" if restored else "active")
@@ -73,6 +72,8 @@ def rollback_refresh(
     ensure_writable(target, "roll back a refresh")
     show = progress or Silent()
     key = target_key(target)
+    holder = new_holder(ledger.ROLLBACK_JOB)
+    records = JobRecords(store)
     with (
         Database.connect(target) as db,
         TargetLock(
@@ -80,7 +81,7 @@ def rollback_refresh(
             db,
             target=target.name,
             key=key,
-            owner=owner_name("rollback"),
+            holder=holder,
             ttl_s=policy.lease_seconds,
         ),
     ):
@@ -93,21 +94,55 @@ def rollback_refresh(
                 hint="a refresh keeps one (see [refresh] retention); `parity refresh history`",
             )
         point = points[0]
-        token = new_token()
-        renames, trash = plan_rollback(point, db.all_tables(), token)
-        show.stage("swap", f"restore {len(point.tables)} tables of refresh {point.run_id}")
-        with db.open_bulk_writer(action=f"roll back the refresh of {target.name}") as writer:
-            cp.set_rollback_status(store, point.id, "restoring")
-            writer.execute(rename_statement(renames))
-            cp.set_rollback_status(store, point.id, "restored")
-            cp.set_status(store, point.run_id, "rolled back")
-            show.stage("prune", "drop the refreshed tables")
-            drop_tables(writer, trash)
-        purged, warnings = purge_target(target, policy, db)
+        run_id = records.create_run(
+            ledger.refresh_rollback_job(policy.owner, target.name, point.run_id or 0),
+            scope=target.name,
+            runner="in-process",
+            holder=holder,
+            parameters={
+                "environment": target.name,
+                "refresh_run": point.run_id,
+                "rollback_token": point.token,
+            },
+            total=len(point.tables),
+            resumed_from=None,
+        )
+        try:
+            token = new_token()
+            renames, trash = plan_rollback(point, db.all_tables(), token)
+            show.stage("swap", f"restore {len(point.tables)} tables of refresh {point.run_id}")
+            with db.open_bulk_writer(action=f"roll back the refresh of {target.name}") as writer:
+                cp.set_rollback_status(store, point.id, "restoring")
+                writer.execute(rename_statement(renames))
+                cp.set_rollback_status(store, point.id, "restored")
+                if point.run_id is not None:
+                    records.set_rolled_back(point.run_id, run_id)
+                show.stage("prune", "drop the refreshed tables")
+                drop_tables(writer, trash)
+            purged, warnings = purge_target(target, policy, db)
+        except BaseException as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            records.finish_run(
+                run_id,
+                RunStatus.interrupted if interrupted else RunStatus.failed,
+                Counts(),
+                check_status=str(CheckStatus.not_run),
+                error="stopped by the user" if interrupted else failure_reason(exc),
+            )
+            raise
+        records.finish_run(
+            run_id,
+            RunStatus.succeeded,
+            Counts(done=len(point.tables)),
+            check_status=str(CheckStatus.passed),
+            check_detail=f"{len(point.tables)} tables of rollback point {point.token} are live",
+            summary={"restored": len(point.tables), "dropped": len(trash)},
+        )
     return RollbackResult(
         target=target.name,
         token=point.token,
         run_id=point.run_id,
+        rollback_run_id=run_id,
         restored=[live for live, _kept in point.tables],
         dropped=trash,
         purged=purged,
@@ -117,8 +152,9 @@ def rollback_refresh(
 
 def refresh_history(
     store: Store, target: str | None = None, *, limit: int = 20
-) -> tuple[list[cp.RunRecord], list[cp.RollbackPoint]]:
-    """The latest refresh runs and rollback points (of one target when named), newest first."""
-    runs = cp.list_runs(store, target, limit=limit)
+) -> tuple[list[ledger.RefreshRun], list[cp.RollbackPoint]]:
+    """The latest refreshes and rollbacks (runs of the ledger) and rollback points (of one
+    target when named), newest first."""
+    runs = ledger.list_history(store, target, limit=limit)
     points = cp.list_rollback_points(store, target=target, limit=limit)
     return runs, points

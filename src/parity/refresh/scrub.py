@@ -25,9 +25,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parity.errors import ConfigError
+from parity.errors import ConfigError, MalformedPhpValue
 from parity.refresh.settings import ScrubRule, Strategy
 from parity.rewrite import serialized
+from parity.wordpress.phpvalue import looks_serialized
 
 __all__ = [
     "DEFAULT_RULES",
@@ -145,11 +146,11 @@ def _emails_in(ctx: ScrubContext, data: bytes, depth: int = 0) -> bytes:
     """Every address in ``data`` replaced; inside serialized data, lengths are fixed."""
     if b"@" not in data:
         return data
-    span = serialized.looks_serialized(data) if depth < 8 else None
+    span = looks_serialized(data) if depth < 8 else None
     if span is not None:
         try:
             sites = serialized.parse(data, *span)
-        except serialized.Malformed:
+        except MalformedPhpValue:
             return _emails_in_text(ctx, data)
         changes: list[tuple[serialized.Site, bytes]] = []
         for site in sites:

@@ -10,6 +10,9 @@ Stages, as recorded in the state store and shown by the progress display::
 
     cleanup -> copy -> verify -> swap -> prune -> done
 
+Each refresh is a run of the one run ledger (job ``refresh``, ``parity.refresh.runs``);
+a refresh that continues a killed one is a new run with ``resumed_from`` set.
+
 Guards (each raises before anything is written; the CLI exits 2): the target is
 protected; source and target are the same schema on the same server; both have the same
 URL; another refresh of the target holds its lease.
@@ -20,19 +23,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError, ParityError
+from parity.jobs.model import CheckStatus, RunStatus
 from parity.refresh import checkpoints as cp
 from parity.refresh import hooks
+from parity.refresh import runs as ledger
 from parity.refresh.copy import TableCopy, count_source_rows
 from parity.refresh.guards import check_guards, check_same_server, target_key
 from parity.refresh.inventory import source_tables, target_option_names
-from parity.refresh.locking import TargetLock, owner_name
+from parity.refresh.locking import TargetLock, failure_reason, warn_failure
 from parity.refresh.naming import backup_name, is_leftover, new_token
 from parity.refresh.phpass import portable_hash, salt_for
 from parity.refresh.plan import RefreshPlan, TablePlan, build_plan
@@ -54,6 +58,8 @@ from parity.refresh.verify import (
 )
 from parity.refresh.workers import ChunkTransformer, auto_workers
 from parity.store import Store
+from parity.store.clock import utc_now
+from parity.store.holders import new_holder
 from parity.targets.database import BulkWriter, Database, quote_identifier
 
 __all__ = ["RefreshService"]
@@ -121,7 +127,7 @@ class RefreshService:
         started = time.monotonic()
         check_guards(self.source, self.target)
         result = RefreshResult(self.source.name, self.target.name, dry_run)
-        run_id = secrets.token_hex(6)
+        holder = new_holder(ledger.REFRESH_JOB)
         with ExitStack() as stack:
             src = stack.enter_context(Database.connect(self.source))
             dst = stack.enter_context(Database.connect(self.target))
@@ -138,7 +144,7 @@ class RefreshService:
                         dst,
                         target=self.target.name,
                         key=self.key,
-                        owner=owner_name(run_id),
+                        holder=holder,
                         ttl_s=self.policy.lease_seconds,
                     )
                 )
@@ -160,7 +166,7 @@ class RefreshService:
                 self._dry_run(plan, scrub, result)
             else:
                 assert self.store is not None
-                self._refresh(plan, scrub, result, dst, run_id, restart=restart)
+                self._refresh(plan, scrub, result, dst, holder, restart=restart)
         result.seconds = time.monotonic() - started
         return result
 
@@ -234,7 +240,7 @@ class RefreshService:
         scrub: ScrubContext,
         result: RefreshResult,
         dst: Database,
-        run_id: str,
+        holder: str,
         *,
         restart: bool,
     ) -> None:
@@ -246,19 +252,16 @@ class RefreshService:
             max_statement_bytes=self.policy.max_statement_bytes,
         ) as writer:
             previous = self._resumable(plan, restart=restart)
+            run = self._new_run(plan, dst, holder, previous)
+            checkpoints: dict[str, cp.Checkpoint] = {}
             if previous is not None:
-                run = previous
                 result.resumed = True
-                cp.set_stage(store, run.id, "cleanup", owner=owner_name(run.id))
-                checkpoints = cp.load_checkpoints(store, run.id)
-            else:
-                run = self._new_run(plan, dst, run_id)
-                checkpoints = {}
+                checkpoints = cp.hand_over_checkpoints(store, previous.id, run.id)
             result.run_id = run.id
-            result.rollback_token = run.token
+            result.rollback_token = run.refresh.token
             try:
                 self._cleanup(plan, dst, writer, result, keep=checkpoints)
-                cp.set_stage(store, run.id, "copy")
+                ledger.set_stage(store, run.id, "copy", tables_done=0)
                 self.progress.stage("copy", f"{len(plan.tables)} tables")
                 with (
                     Database.connect(self.source, all_bytes=True) as snap,
@@ -266,21 +269,38 @@ class RefreshService:
                     Database.connect(self.target, all_bytes=True) as raw,
                 ):
                     expected = self._copy(plan, scrub, result, snap, raw, writer, run, checkpoints)
-                    cp.set_stage(store, run.id, "verify")
+                    ledger.set_stage(store, run.id, "verify", tables_done=len(plan.tables))
                     self._verify(plan, result, snap, raw, expected)
                 self._swap(plan, dst, writer, run, result)
             except VerificationFailed as exc:
                 self._drop_shadows(plan, writer)
                 cp.delete_checkpoints(store, run.id)
-                cp.finish_run(store, run.id, "failed", error=exc.one_line())
+                ledger.finish_run(
+                    store,
+                    run.id,
+                    RunStatus.failed,
+                    tables_done=len(plan.tables),
+                    check_status=CheckStatus.failed,
+                    check_detail=exc.one_line(),
+                    error=exc.one_line(),
+                )
                 raise
             except BaseException as exc:
-                message = exc.one_line() if isinstance(exc, ParityError) else repr(exc)
-                cp.finish_run(store, run.id, "stopped", error=message)
+                # The shadows stay: the next refresh continues them (resumable).
+                interrupted = isinstance(exc, KeyboardInterrupt)
+                ledger.finish_run(
+                    store,
+                    run.id,
+                    RunStatus.interrupted if interrupted else RunStatus.failed,
+                    tables_done=_tables_done(result),
+                    check_status=CheckStatus.not_run,
+                    error="stopped by the user" if interrupted else failure_reason(exc),
+                    resumable=True,
+                )
                 raise
             cp.delete_checkpoints(store, run.id)
             try:
-                self._prune(writer, run, result)
+                self._prune(writer, result)
             except ParityError as exc:
                 # The refresh is done and live; old rollback points wait for the next one.
                 result.warnings.append(f"could not drop old rollback points: {exc.one_line()}")
@@ -288,64 +308,86 @@ class RefreshService:
         purged, warnings = purge_target(self.target, self.policy, dst)
         result.purged = purged
         result.warnings.extend(warnings)
-        cp.finish_run(store, run.id, "completed", summary=_summary(result), stage="done")
+        ledger.finish_run(
+            store,
+            run.id,
+            RunStatus.succeeded,
+            tables_done=len(plan.tables),
+            check_status=CheckStatus.passed,
+            check_detail=f"{len(plan.tables)} tables verified before the swap",
+            summary=_summary(result),
+            stage="done",
+        )
 
-    def _resumable(self, plan: RefreshPlan, *, restart: bool) -> cp.RunRecord | None:
-        """The dead run to resume, if any; every other unfinished run is abandoned."""
+    def _resumable(self, plan: RefreshPlan, *, restart: bool) -> ledger.RefreshRun | None:
+        """The dead run to resume, if any; no other run stays resumable.
+
+        Runs still ``running`` are dead (this refresh holds the target's lease): they are
+        marked interrupted first. A run that got past its swap succeeded (its data is
+        live); the others are left as they ended, their checkpoints forgotten.
+        """
         store = self.store
         assert store is not None
-        runs = cp.unfinished_runs(store, self.key)
-        chosen: cp.RunRecord | None = None
-        now = datetime.now(UTC)
+        ledger.interrupt_dead_runs(store, self.key, self.target.name)
+        chosen: ledger.RefreshRun | None = None
+        now = utc_now()
         window = timedelta(minutes=self.policy.resume_within_minutes)
-        for run in runs:
-            if run.stage in ("prune", "done"):
+        for run in ledger.unfinished_runs(store, self.key):
+            if run.refresh.stage in ("prune", "done"):
                 # Killed after its swap: its data is live, only the pruning was left.
-                cp.finish_run(
-                    store,
-                    run.id,
-                    "completed",
-                    error="stopped after the swap; finished by a later run",
-                    stage="done",
-                )
+                ledger.settle_swapped(store, run.id)
                 cp.delete_checkpoints(store, run.id)
                 continue
             fits = (
                 chosen is None
                 and not restart
                 and self.policy.resume
-                and run.fingerprint == plan.fingerprint
-                and run.stage in ("cleanup", "copy", "verify", "swap")
-                and now - run.started_at <= window
+                and run.refresh.fingerprint == plan.fingerprint
+                and run.refresh.stage in ("cleanup", "copy", "verify", "swap")
+                and now - ledger.chain_started_at(store, run) <= window
             )
             if fits:
                 chosen = run
                 continue
-            cp.finish_run(store, run.id, "abandoned", error=run.error or "killed; not resumed")
+            ledger.set_resumable(store, run.id, False)
             cp.delete_checkpoints(store, run.id)
         return chosen
 
-    def _new_run(self, plan: RefreshPlan, dst: Database, run_id: str) -> cp.RunRecord:
+    def _new_run(
+        self,
+        plan: RefreshPlan,
+        dst: Database,
+        holder: str,
+        previous: ledger.RefreshRun | None,
+    ) -> ledger.RefreshRun:
+        """Record this refresh: a new run, continuing ``previous`` (its token) when given."""
         store = self.store
         assert store is not None
-        existing = set(dst.all_tables())
-        token = new_token()
-        while any(backup_name(t.target, token) in existing for t in plan.tables):
+        if previous is not None:
+            token = previous.refresh.token
+            ledger.set_resumable(store, previous.id, False)
+        else:
+            existing = set(dst.all_tables())
             token = new_token()
-        run = cp.RunRecord(
-            id=run_id,
+            while any(backup_name(t.target, token) in existing for t in plan.tables):
+                token = new_token()
+        details = ledger.RefreshDetails(
             source=self.source.name,
-            target=self.target.name,
             target_key=self.key,
-            owner=owner_name(run_id),
             fingerprint=plan.fingerprint,
             token=token,
-            status="running",
             stage="cleanup",
-            started_at=datetime.now(UTC),
+            resumable=True,
         )
-        cp.start_run(store, run)
-        return run
+        return ledger.start_run(
+            store,
+            ledger.refresh_job(self.policy.owner, self.source.name, self.target.name),
+            target=self.target.name,
+            holder=holder,
+            details=details,
+            tables=len(plan.tables),
+            resumed_from=None if previous is None else previous.id,
+        )
 
     def _cleanup(
         self,
@@ -379,13 +421,14 @@ class RefreshService:
         snap: Database,
         raw: Database,
         writer: BulkWriter,
-        run: cp.RunRecord,
+        run: ledger.RefreshRun,
         checkpoints: dict[str, cp.Checkpoint],
     ) -> dict[str, int]:
         """Copy every table into its shadow; returns the row count each must have."""
         store = self.store
         assert store is not None
         expected: dict[str, int] = {}
+        beat = _Heartbeat()
         present = set(raw.all_tables())
         transformer = self._transformer(plan, scrub, max_statement_bytes=writer.max_statement_bytes)
         copier = TableCopy(
@@ -425,8 +468,9 @@ class RefreshService:
                     _t: str = table.source,
                 ) -> None:
                     cp.save_checkpoint(
-                        store, run.id, _t, status=status, last_key=key, stats=stats.to_dict()
+                        store, run.id, _t, status=status, last_key=key, stats=stats.as_dict()
                     )
+                    beat.due(store, run.id, result)
 
                 stats = copier.copy(
                     table,
@@ -485,28 +529,28 @@ class RefreshService:
     def _drop_shadows(self, plan: RefreshPlan, writer: BulkWriter) -> None:
         try:
             drop_tables(writer, [t.shadow for t in plan.tables])
-        except ParityError:
-            log.warning("could not drop the shadow tables; the next run will", exc_info=True)
+        except ParityError as exc:
+            warn_failure(log, "could not drop the shadow tables; the next run will", exc)
 
     def _swap(
         self,
         plan: RefreshPlan,
         dst: Database,
         writer: BulkWriter,
-        run: cp.RunRecord,
+        run: ledger.RefreshRun,
         result: RefreshResult,
     ) -> None:
         store = self.store
         assert store is not None
-        cp.set_stage(store, run.id, "swap")
+        ledger.set_stage(store, run.id, "swap", tables_done=len(plan.tables))
         self.progress.stage("swap", f"{len(plan.tables)} tables in one RENAME TABLE")
-        swap = plan_swap(plan.tables, dst.all_tables(), run.token)
+        swap = plan_swap(plan.tables, dst.all_tables(), run.refresh.token)
         point = cp.add_rollback_point(
             store,
             run_id=run.id,
             target=self.target.name,
             target_key=self.key,
-            token=run.token,
+            token=run.refresh.token,
             tables=swap.point,
         )
         hooks.pause_point("swap")
@@ -516,9 +560,9 @@ class RefreshService:
             cp.set_rollback_status(store, point, "void")
             raise
         cp.set_rollback_status(store, point, "active")
-        cp.set_stage(store, run.id, "prune")
+        ledger.set_stage(store, run.id, "prune")
 
-    def _prune(self, writer: BulkWriter, run: cp.RunRecord, result: RefreshResult) -> None:
+    def _prune(self, writer: BulkWriter, result: RefreshResult) -> None:
         """Drop rollback points beyond the policy's retention (oldest first)."""
         store = self.store
         assert store is not None
@@ -538,6 +582,27 @@ class RefreshService:
 
 
 def _summary(result: RefreshResult) -> dict[str, object]:
-    data = result.to_dict()
+    data = result.as_dict()
     data.pop("tables", None)
     return data
+
+
+def _tables_done(result: RefreshResult) -> int:
+    """Tables whose copy finished (every table before the last one started)."""
+    return max(0, len(result.tables) - 1)
+
+
+class _Heartbeat:
+    """Tells the ledger the run is alive, at most every few seconds (a killed run is
+    recorded as ended at its last heartbeat)."""
+
+    EVERY_S = 5.0
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+
+    def due(self, store: Store, run_id: int, result: RefreshResult) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.EVERY_S:
+            self._last = now
+            ledger.heartbeat(store, run_id, _tables_done(result))

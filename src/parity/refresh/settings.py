@@ -171,6 +171,11 @@ class RefreshSection(_Strict):
     lease_seconds: int = Field(
         default=120, ge=10, description="lease time-to-live; renewed while the refresh runs"
     )
+    owner: str = Field(
+        default="ops team",
+        min_length=1,
+        description="who answers for refreshes: the owner of refresh runs in run history",
+    )
 
     @field_validator("replace")
     @classmethod

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from parity.errors import MalformedPhpValue
 from parity.refresh.plan import TablePlan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext, compile_table_rules
 from parity.rewrite import Rewriter
 from parity.rewrite import serialized as php
+from parity.wordpress.phpvalue import looks_serialized
 
 __all__ = ["TableStats", "TableTransform", "is_broken_serialized"]
 
@@ -32,12 +34,12 @@ def is_broken_serialized(value: bytes | None) -> bool:
     would not unserialize."""
     if not value:
         return False
-    span = php.looks_serialized(value)
+    span = looks_serialized(value)
     if span is None:
         return False
     try:
         php.parse(value, *span)
-    except php.Malformed:
+    except MalformedPhpValue:
         return True
     return False
 
@@ -51,7 +53,8 @@ class TableStats:
     occurrences: int = 0
     by_encoding: Counter[str] = field(default_factory=Counter)
     malformed: int = 0
-    skipped: int = 0
+    not_rewritten: Counter[str] = field(default_factory=Counter)  # reason -> occurrences
+    by_pair: Counter[int] = field(default_factory=Counter)  # index of the pair -> occurrences
     scrubbed: Counter[str] = field(default_factory=Counter)
     prefix_mapped: int = 0
     broken_before: int = 0  # of the broken_after values, how many were broken in the source
@@ -69,7 +72,8 @@ class TableStats:
         self.occurrences += other.occurrences
         self.by_encoding.update(other.by_encoding)
         self.malformed += other.malformed
-        self.skipped += other.skipped
+        self.not_rewritten.update(other.not_rewritten)
+        self.by_pair.update(other.by_pair)
         self.scrubbed.update(other.scrubbed)
         self.prefix_mapped += other.prefix_mapped
         self.broken_before += other.broken_before
@@ -83,14 +87,15 @@ class TableStats:
             occurrences=self.occurrences - earlier.occurrences,
             by_encoding=self.by_encoding - earlier.by_encoding,
             malformed=self.malformed - earlier.malformed,
-            skipped=self.skipped - earlier.skipped,
+            not_rewritten=self.not_rewritten - earlier.not_rewritten,
+            by_pair=self.by_pair - earlier.by_pair,
             scrubbed=self.scrubbed - earlier.scrubbed,
             prefix_mapped=self.prefix_mapped - earlier.prefix_mapped,
             broken_before=self.broken_before - earlier.broken_before,
             broken_after=self.broken_after - earlier.broken_after,
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (stored in checkpoints, shown by ``--format json``)."""
         return {
             "rows": self.rows,
@@ -98,7 +103,8 @@ class TableStats:
             "occurrences": self.occurrences,
             "by_encoding": dict(sorted(self.by_encoding.items())),
             "malformed": self.malformed,
-            "skipped": self.skipped,
+            "not_rewritten": dict(sorted(self.not_rewritten.items())),
+            "by_pair": {str(index): number for index, number in sorted(self.by_pair.items())},
             "scrubbed": dict(sorted(self.scrubbed.items())),
             "prefix_mapped": self.prefix_mapped,
             "serialized_broken_before": self.broken_before,
@@ -107,19 +113,28 @@ class TableStats:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TableStats:
-        """The stats saved by :meth:`to_dict`."""
+        """The stats saved by :meth:`as_dict`."""
         return cls(
             rows=int(data.get("rows", 0)),
             values_changed=int(data.get("values_changed", 0)),
             occurrences=int(data.get("occurrences", 0)),
             by_encoding=Counter({k: int(v) for k, v in data.get("by_encoding", {}).items()}),
             malformed=int(data.get("malformed", 0)),
-            skipped=int(data.get("skipped", 0)),
+            not_rewritten=_not_rewritten(data),
+            by_pair=Counter({int(k): int(v) for k, v in data.get("by_pair", {}).items()}),
             scrubbed=Counter({k: int(v) for k, v in data.get("scrubbed", {}).items()}),
             prefix_mapped=int(data.get("prefix_mapped", 0)),
             broken_before=int(data.get("serialized_broken_before", 0)),
             broken_after=int(data.get("serialized_broken_after", 0)),
         )
+
+
+def _not_rewritten(data: dict[str, Any]) -> Counter[str]:
+    # Checkpoints written before schema_version 1 held a bare count, without reasons.
+    if "skipped" in data and "not_rewritten" not in data:
+        count = int(data["skipped"])
+        return Counter({"not rewritten (reason not recorded)": count} if count else {})
+    return Counter({k: int(v) for k, v in data.get("not_rewritten", {}).items()})
 
 
 class TableTransform:
@@ -229,5 +244,8 @@ class TableTransform:
             stats.occurrences = report.occurrences
             stats.by_encoding = Counter(report.by_encoding)
             stats.malformed = report.malformed_count
-            stats.skipped = report.skipped_count
+            stats.not_rewritten = Counter(report.skipped_by_reason)
+            stats.by_pair = Counter(
+                {index: number for index, number in enumerate(report.by_pair.values()) if number}
+            )
         return stats

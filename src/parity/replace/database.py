@@ -2,9 +2,23 @@
 
 Every text column of every chosen table is read as the bytes stored, passed through a
 :class:`~parity.rewrite.Rewriter`, and only rows whose values changed are written back,
-one transaction per chunk. A table without a primary key is rewritten by full-row match
-(``UPDATE ... WHERE every column <=> old value LIMIT 1``) and says so in the report; it
-is never skipped silently. A dry run reads the same way and writes nothing.
+one transaction per chunk. A table without a primary key is rewritten by matching the
+row's values (``UPDATE ... WHERE column <=> old value ... LIMIT 1``) and says so in the
+report; it is never skipped silently. Only columns whose values compare exactly are
+matched: text and bytes byte for byte (not by the column's case-insensitive, space-padded
+collation), whole numbers and decimals; FLOAT and DOUBLE, dates and times, BIT and
+spatial columns are left out of the match (a float read back as text does not compare
+equal to what is stored). That is enough: every row the match finds holds the same text
+in every rewritten column, so whichever one is updated, the table ends the same. Every
+UPDATE's affected-row count is checked; a row that was not found again is counted in
+``rows_not_rewritten`` (per table too) with a warning, never reported as written.
+
+When a replacement contains its search text (``http://a.test`` -> ``http://a.test/sub``),
+the rewriter leaves the replacement alone where it is already written, so a rerun (or a
+run resumed after ``kill -9``: chunks already committed hold NEW) changes nothing more;
+the result carries a warning that says so.
+
+A dry run reads the same way and writes nothing.
 
 Writes go through the write guard: a protected environment is refused before anything
 is read.
@@ -17,9 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
-from parity.rewrite import Rewriter, RewriteReport
+from parity.rewrite import Rewriter, RewriteReport, rerun_warnings
 from parity.targets.database import Database, quote_identifier
 from parity.targets.guard import ensure_writable
 
@@ -43,6 +57,15 @@ TEXT_TYPES = frozenset(
     }
 )
 
+#: Types whose values, read and sent back, compare exactly with what is stored, as bytes.
+_BYTES_TYPES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
+#: ... as text in the connection's character set (compared byte for byte, no padding).
+_CHARSET_TYPES = frozenset(TEXT_TYPES - _BYTES_TYPES) | {"enum", "set"}
+#: ... as numbers.
+_EXACT_NUMBER_TYPES = frozenset(
+    {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "year"}
+)
+
 Progress = Callable[[str, int], None]
 
 
@@ -55,11 +78,33 @@ class TablePlan:
     columns: tuple[str, ...]
     all_columns: tuple[str, ...]
     estimated_rows: int
+    #: Data type of each column (lower case), by name.
+    types: dict[str, str] = field(default_factory=dict)
 
     @property
     def keyless(self) -> bool:
-        """True when the table has no primary key (rows are matched by full row)."""
+        """True when the table has no primary key (rows are matched by their values)."""
         return not self.key
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        """Without a primary key: the columns a row is matched by (exact types only)."""
+        return tuple(c for c in self.all_columns if _exact(self.types.get(c, "")))
+
+    @property
+    def not_compared(self) -> tuple[str, ...]:
+        """Without a primary key: the columns left out of the match (FLOAT, dates...)."""
+        if self.key:
+            return ()
+        return tuple(c for c in self.all_columns if not _exact(self.types.get(c, "")))
+
+
+def _exact(data_type: str) -> bool:
+    return (
+        data_type in _CHARSET_TYPES
+        or data_type in _BYTES_TYPES
+        or (data_type in _EXACT_NUMBER_TYPES)
+    )
 
 
 @dataclass
@@ -95,6 +140,14 @@ class ReplaceResult:
     columns: list[ColumnResult] = field(default_factory=list)
     rows_read: int = 0
     rows_written: int = 0
+    #: Table -> rows that held a change but were not found again to write it.
+    not_rewritten_rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_not_rewritten(self) -> int:
+        """Rows that should have changed but were left as they were, all tables."""
+        return sum(self.not_rewritten_rows.values())
 
     @property
     def occurrences(self) -> int:
@@ -109,31 +162,28 @@ class ReplaceResult:
         return total
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (stable: see docs/json-output.md)."""
-        total = self.totals()
+        """JSON-ready form (stable: see docs/json-output.md); the rewrite report's keys
+        are those of every rewrite report."""
         return {
             "environment": self.environment,
             "dry_run": self.dry_run,
-            "pairs": [list(p) for p in self.pairs],
             "rows_read": self.rows_read,
             "rows_written": self.rows_written,
-            "occurrences": self.occurrences,
-            "by_pair": [
-                {"search": s, "replace": r, "occurrences": n} for (s, r), n in total.by_pair.items()
-            ],
-            "by_encoding": total.by_encoding,
-            "malformed": total.malformed_count,
-            "not_rewritten": dict(total.skipped_by_reason),
+            "rows_not_rewritten": self.rows_not_rewritten,
+            **self.totals().as_dict(),
             "tables": [
                 {
                     "table": t.table,
                     "key": list(t.key) or None,
                     "matched_by": "primary key" if t.key else "full row (no primary key)",
+                    "not_compared": list(t.not_compared),
                     "columns": list(t.columns),
+                    "rows_not_rewritten": self.not_rewritten_rows.get(t.table, 0),
                 }
                 for t in self.tables
             ],
             "columns": [c.as_dict() for c in self.columns if c.report.values_seen],
+            "warnings": list(self.warnings),
         }
 
 
@@ -197,6 +247,7 @@ def plan_tables(
                 columns=text_columns,
                 all_columns=tuple(name for name, _ in columns),
                 estimated_rows=estimates.get(table, 0),
+                types=dict(columns),
             )
         )
     return plans
@@ -225,6 +276,7 @@ def replace_in_database(
     if not dry_run:
         ensure_writable(env, "rewrite its database")
     result = ReplaceResult(environment=env.name, dry_run=dry_run, pairs=template.pairs)
+    result.warnings.extend(rerun_warnings(template.pairs))
     with Database.connect(env, raw=True) as reader:
         result.tables = plan_tables(
             reader, tables=tables, skip_tables=skip_tables, skip_columns=skip_columns
@@ -242,6 +294,17 @@ def replace_in_database(
         finally:
             if writer is not None:
                 writer.close()
+    for plan in result.tables:
+        if plan.keyless and plan.columns and plan.not_compared and not dry_run:
+            result.warnings.append(
+                f"{plan.table} has no primary key: rows were matched without"
+                f" {', '.join(plan.not_compared)} (values that do not compare exactly)"
+            )
+    for table, count in result.not_rewritten_rows.items():
+        result.warnings.append(
+            f"{count} row(s) of {table} held a change but were not found again to write it"
+            " (changed meanwhile, or not matchable); they were left as they were"
+        )
     return result
 
 
@@ -263,11 +326,12 @@ def _rewrite_table(
     }
     for column, rewriter in rewriters.items():
         result.columns.append(ColumnResult(plan.table, column, rewriter.report))
-    selected = plan.all_columns if plan.keyless else plan.key + plan.columns
+    compared = plan.compared if plan.keyless else plan.key
+    selected = tuple(dict.fromkeys((*compared, *plan.columns)))
     positions = {name: i for i, name in enumerate(selected)}
     table = quote_identifier(plan.table)
     if plan.keyless:
-        match = " AND ".join(f"{quote_identifier(c)} <=> %s" for c in plan.all_columns)
+        match = " AND ".join(_compare(c, plan.types.get(c, "")) for c in compared)
     else:
         match = " AND ".join(f"{quote_identifier(c)} = %s" for c in plan.key)
     for rows in reader.stream(plan.table, chunk_size=chunk_size, columns=selected):
@@ -287,18 +351,29 @@ def _rewrite_table(
                     changed[column] = new
             if changed:
                 sets = ", ".join(f"{quote_identifier(c)} = %s" for c in changed)
-                if plan.keyless:
-                    params = [*changed.values(), *row]
-                    sql = f"UPDATE {table} SET {sets} WHERE {match} LIMIT 1"
-                else:
-                    params = [*changed.values(), *(row[positions[k]] for k in plan.key)]
-                    sql = f"UPDATE {table} SET {sets} WHERE {match}"
-                updates.append((sql, params))
+                params = [*changed.values(), *(row[positions[c]] for c in compared)]
+                limit = " LIMIT 1" if plan.keyless else ""
+                updates.append((f"UPDATE {table} SET {sets} WHERE {match}{limit}", params))
         if writer is not None and updates:
+            written = 0
             with writer.transaction(action=f"rewrite {plan.table}") as tx:
                 for sql, params in updates:
-                    tx.execute(sql, params)
-            result.rows_written += len(updates)
+                    written += min(tx.execute(sql, params), 1)
+            result.rows_written += written
+            if written < len(updates):
+                missed = result.not_rewritten_rows.get(plan.table, 0) + len(updates) - written
+                result.not_rewritten_rows[plan.table] = missed
         result.rows_read += len(rows)
         if progress is not None:
             progress(plan.table, len(rows))
+
+
+def _compare(column: str, data_type: str) -> str:
+    """``column <=> %s``, exact: strings byte for byte (no collation, no padding)."""
+    name = quote_identifier(column)
+    if data_type in _BYTES_TYPES:
+        return f"{name} <=> CAST(%s AS BINARY)"
+    if data_type in _CHARSET_TYPES:
+        # As read: in the connection's utf8mb4, then as bytes (case and spaces count).
+        return f"CAST(CONVERT({name} USING utf8mb4) AS BINARY) <=> CAST(%s AS BINARY)"
+    return f"{name} <=> %s"

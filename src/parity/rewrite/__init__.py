@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from parity.rewrite.encodings import ENCODINGS
 from parity.rewrite.engine import Rewriter, rewrite
-from parity.rewrite.pairs import InvalidPairs
+from parity.rewrite.pairs import InvalidPairs, rerun_warnings
 from parity.rewrite.report import Malformed, RewriteReport, Skipped
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "RewriteReport",
     "Rewriter",
     "Skipped",
+    "rerun_warnings",
     "rewrite",
 ]

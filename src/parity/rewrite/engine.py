@@ -22,12 +22,14 @@ from collections import Counter
 from collections.abc import Generator, Iterable, Sequence
 from typing import NamedTuple
 
+from parity.errors import MalformedPhpValue
 from parity.rewrite import serialized
 from parity.rewrite.encodings import ENCODINGS
 from parity.rewrite.matcher import Matcher
 from parity.rewrite.pairs import validate_pairs
 from parity.rewrite.report import DEFAULT_CAP, RewriteReport
 from parity.rewrite.report import Malformed as MalformedEntry
+from parity.wordpress.phpvalue import looks_serialized
 
 __all__ = ["Rewriter", "rewrite"]
 
@@ -166,7 +168,7 @@ class _Pass:
         A serialized value whose touched strings are all plain text, or a plain text
         value. Nothing is counted before it is certain this path applies.
         """
-        span = serialized.looks_serialized(data)
+        span = looks_serialized(data)
         if span is None:
             if self.is_plain(data):
                 return self.read_text(data, in_json=False, layer="")
@@ -179,7 +181,7 @@ class _Pass:
         spans = self.matcher.anchor_spans(data)
         try:
             sites = serialized.parse(data, *span, marks=[start for start, _end in spans])
-        except serialized.Malformed:
+        except MalformedPhpValue:
             return None
         touched = serialized.sites_touching(sites, spans)
         for kind, _digits, start, end in touched:
@@ -219,12 +221,12 @@ class _Pass:
 
     def value(self, data: bytes, *, payload: bool, layer: str) -> _Reader:
         """Read ``data`` as whatever it is and return it rewritten."""
-        span = serialized.looks_serialized(data)
+        span = looks_serialized(data)
         if span is not None:
             spans = self.matcher.anchor_spans(data)
             try:
                 sites = serialized.parse(data, *span, marks=[start for start, _end in spans])
-            except serialized.Malformed as error:
+            except MalformedPhpValue as error:
                 if not payload:
                     return (yield from self.read_malformed(data, span, error, layer))
             else:
@@ -232,7 +234,7 @@ class _Pass:
         if payload:
             try:
                 sites = serialized.parse_sequence(data)
-            except serialized.Malformed:
+            except MalformedPhpValue:
                 if _SERIALIZED_INSIDE.search(data):
                     self.skip("C: payload in an unknown format", data)
                     return data
@@ -242,11 +244,11 @@ class _Pass:
             return (yield from self.read_json(data, layer))
         if self.base64 and len(data) >= 8 and _BASE64.fullmatch(data):
             decoded = b64.b64decode(data)
-            inner = serialized.looks_serialized(decoded)
+            inner = looks_serialized(decoded)
             if inner is not None:
                 try:
                     sites = serialized.parse(decoded, *inner)
-                except serialized.Malformed:
+                except MalformedPhpValue:
                     pass
                 else:
                     new = yield from self.read_serialized(decoded, sites, layer + "base64/")
@@ -333,7 +335,7 @@ class _Pass:
             except (ValueError, UnicodeEncodeError):
                 self.skip("JSON string that does not decode to UTF-8", inner)
                 return inner
-        if serialized.looks_serialized(decoded) is not None or _looks_json(decoded):
+        if looks_serialized(decoded) is not None or _looks_json(decoded):
             new = yield _Request(decoded, False, layer)
         else:
             counts: Counter[tuple[int, str]] = Counter()
@@ -354,7 +356,7 @@ class _Pass:
         """True if :meth:`value` would read ``data`` as plain text."""
         first = data[:1]
         if first in _STRUCTURE_STARTS and (
-            first in _JSON_OR_SPACE or serialized.looks_serialized(data) is not None
+            first in _JSON_OR_SPACE or looks_serialized(data) is not None
         ):
             return False
         return not (self.base64 and _BASE64.fullmatch(data))
@@ -370,18 +372,18 @@ class _Pass:
         return new
 
     def read_malformed(
-        self, data: bytes, span: tuple[int, int], error: serialized.Malformed, layer: str
+        self, data: bytes, span: tuple[int, int], error: MalformedPhpValue, layer: str
     ) -> _Reader:
         """Leave a broken serialized value as it is, or repair it first if asked."""
         size = len(data)
         if self.repair:
             try:
                 fixed = serialized.repair(data, *span)
-                fixed_span = serialized.looks_serialized(fixed)
+                fixed_span = looks_serialized(fixed)
                 if fixed_span is None:
-                    raise serialized.Malformed("repair gave an unreadable value", 0)
+                    raise MalformedPhpValue("repair gave an unreadable value", 0)
                 sites = serialized.parse(fixed, *fixed_span)
-            except serialized.Malformed:
+            except MalformedPhpValue:
                 pass
             else:
                 entry = MalformedEntry(error.reason, error.offset, size, self.where, True)

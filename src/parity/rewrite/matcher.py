@@ -1,8 +1,14 @@
 """Find and replace every form of several pairs in one left-to-right pass.
 
 At each position the longest needle wins, and the scan resumes after the replaced bytes,
-so a replacement is never matched again: ``example.com -> staging.example.com`` applied
-to ``staging.example.com`` gives ``staging.staging.example.com`` once, never a loop.
+so a replacement is never matched again within one pass.
+
+When a replacement contains its own search text (``http://a.test`` ->
+``http://a.test/sub``), every form of the replacement is also a needle that stands for
+itself: where the replacement is already written, the scan passes over it unchanged (and
+counts nothing), so a second pass over a rewritten value changes nothing more. This is
+``strtr`` with ``NEW => NEW`` added to the pairs. Pairs whose replacement does not
+contain their search text compile exactly as before: no extra needle, the same output.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ _ESCAPABLE = re.compile(rb'[\\"\x00-\x1f]')
 class Hit:
     """What one needle stands for: which pair, in which encoding, written back how."""
 
-    pair: int
+    pair: int  # -1 for a replacement that is kept as it is (see the module docstring)
     encoding: str
     replace: bytes
     replace_in_json: bytes
@@ -98,6 +104,7 @@ class Matcher:
                         index, form.encoding, form.replace, form.replace_in_json
                     )
             text_anchors.update(_anchors_of(search, [form.search for form in forms]))
+        self.kept = self._keep_replacements(pairs, encodings)
         self.needles: tuple[bytes, ...] = tuple(sorted(self.table, key=len, reverse=True))
         self.anchors: tuple[bytes, ...] = _minimal(text_anchors)
         if base64:
@@ -123,6 +130,27 @@ class Matcher:
         #: True if every replacement reads the same inside a JSON string literal.
         self.json_safe = self._replace_json == self._replace_text
 
+    def _keep_replacements(
+        self, pairs: Sequence[tuple[bytes, bytes]], encodings: Sequence[str]
+    ) -> tuple[bytes, ...]:
+        """Add, for each pair whose replacement contains its search text, every form of
+        the replacement that holds one of the pair's needles, as a needle kept as it is."""
+        kept: list[bytes] = []
+        for index, (search, replace) in enumerate(pairs):
+            if search not in replace:
+                continue
+            own = [n for n, hit in self.table.items() if hit.pair == index]
+            new_forms = {f.search for f in forms_of(replace.decode(), "", tuple(encodings))}
+            for hit in list(self.table.values()):
+                if hit.pair == index:
+                    new_forms.update((hit.replace, hit.replace_in_json))
+            for form in sorted(new_forms):
+                if form in self.table or not any(needle in form for needle in own):
+                    continue
+                self.table[form] = Hit(-1, "kept", form, form)
+                kept.append(form)
+        return tuple(kept)
+
     def has_anchor(self, data: bytes) -> bool:
         """True if ``data`` may hold an occurrence in some encoding (a memory scan)."""
         return any(data.find(anchor) >= 0 for anchor in self.anchors)
@@ -144,6 +172,9 @@ class Matcher:
 
     def count(self, data: bytes) -> int:
         """How many occurrences (any pair, any form) ``data`` holds."""
+        if self.kept:
+            table = self.table
+            return sum(1 for m in self._pattern.finditer(data) if table[m.group()].pair >= 0)
         return sum(1 for _ in self._pattern.finditer(data))
 
     def replace(self, data: bytes, counts: Counter[tuple[int, str]], *, in_json: bool) -> bytes:
@@ -170,10 +201,14 @@ class Matcher:
         last = 0
         for start, needle in found:
             hit = self.table[needle]
+            if hit.pair < 0:
+                continue  # a replacement already written: kept as it is
             counts[(hit.pair, hit.encoding)] += 1
             out.append(data[last:start])
             out.append(table[needle])
             last = start + len(needle)
+        if not out:
+            return data
         out.append(data[last:])
         return b"".join(out)
 
@@ -220,6 +255,9 @@ class Matcher:
         out: list[bytes] = []
         last = counted = quotes = 0
         for start, needle in self.occurrences(data):
+            hit = self.table[needle]
+            if hit.pair < 0:
+                continue  # a replacement already written: kept as it is
             end = start + len(needle)
             quotes += data.count(b'"', counted, start)
             counted = start
@@ -233,7 +271,6 @@ class Matcher:
                 or nested.match(data, data.rfind(b'"', 0, start) + 1) is not None
             ):
                 return None
-            hit = self.table[needle]
             counts[(hit.pair, hit.encoding)] += 1
             out.append(data[last:start])
             out.append(table[needle])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from parity.errors import InputError
 
-__all__ = ["InvalidPairs", "validate_pairs"]
+__all__ = ["InvalidPairs", "rerun_warnings", "validate_pairs"]
 
 
 class InvalidPairs(InputError):
@@ -43,3 +43,24 @@ def validate_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     if not checked:
         raise InvalidPairs("no search/replace pair given")
     return checked
+
+
+def rerun_warnings(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """One line for each pair whose replacement contains its search text.
+
+    Such a replacement is left as it is wherever it is already written (so a rerun, or
+    a run resumed after it was killed, changes nothing more); text that already read
+    NEW before the first run is therefore not rewritten either.
+
+    >>> rerun_warnings([("http://a.test", "http://a.test/sub")])[0][:60]
+    "'http://a.test/sub' contains 'http://a.test': where it is al"
+    >>> rerun_warnings([("http://a.test", "https://b.test")])
+    []
+    """
+    return [
+        f"{new!r} contains {old!r}: where it is already written it is left as it is, so"
+        f" running this again changes nothing more (text that already read {new!r}"
+        " before this run is not rewritten either)"
+        for old, new in pairs
+        if old in new
+    ]

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from parity.vocabulary import pair_dict
+
 __all__ = ["Malformed", "RewriteReport", "Skipped"]
 
 #: How many malformed values and skipped occurrences a report lists one by one.
@@ -26,7 +28,7 @@ class Malformed:
     where: str | None = None
     repaired: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {
             "reason": self.reason,
@@ -45,7 +47,7 @@ class Skipped:
     occurrences: int
     where: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {"reason": self.reason, "occurrences": self.occurrences, "where": self.where}
 
@@ -123,22 +125,22 @@ class RewriteReport:
         self.skipped_by_reason.update(other.skipped_by_reason)
         self.skipped.extend(other.skipped[: max(0, self.cap - len(self.skipped))])
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form, stable for ``--format json``."""
+    def as_dict(self) -> dict[str, Any]:
+        """The rewrite report every command prints (replace and refresh alike): the keys
+        of :data:`parity.vocabulary.REWRITE_KEYS`."""
         return {
-            "values_seen": self.values_seen,
-            "values_scanned": self.values_scanned,
-            "values_changed": self.values_changed,
+            "pairs": [pair_dict(search, replace) for search, replace in self.pairs],
             "occurrences": self.occurrences,
+            "values_changed": self.values_changed,
             "by_pair": [
-                {"search": search, "replace": replace, "occurrences": number}
+                {**pair_dict(search, replace), "occurrences": number}
                 for (search, replace), number in self.by_pair.items()
             ],
             "by_encoding": dict(sorted(self.by_encoding.items())),
-            "malformed_count": self.malformed_count,
-            "repaired_count": self.repaired_count,
-            "malformed": [entry.to_dict() for entry in self.malformed],
-            "skipped_count": self.skipped_count,
-            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
-            "skipped": [entry.to_dict() for entry in self.skipped],
+            "malformed": self.malformed_count,
+            "not_rewritten": dict(sorted(self.skipped_by_reason.items())),
         }
+
+    def malformed_examples(self) -> list[dict[str, Any]]:
+        """The malformed values listed one by one (up to the cap): where and why."""
+        return [entry.as_dict() for entry in self.malformed]

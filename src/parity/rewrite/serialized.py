@@ -5,7 +5,10 @@ that changes a string's length must rewrite its length too. This module scans a
 serialized value the way ``unserialize()`` reads it and returns the position of every
 string-like token (values, array keys, property names, class names, ``C:`` payloads),
 nothing else: numbers, floats and structure are never re-encoded, so they keep their
-exact bytes.
+exact bytes. (Building the values is :mod:`parity.wordpress.phpvalue`'s work, parity's
+one PHP codec; this scanner stays here for speed. Both raise
+:class:`~parity.errors.MalformedPhpValue`, and both recognise a serialized value with
+:func:`~parity.wordpress.phpvalue.looks_serialized`.)
 
 The scan is a loop with an explicit stack, never Python recursion, so nesting depth is
 bounded only by memory. It accepts what PHP 8's unserializer accepts for every token
@@ -19,6 +22,8 @@ from bisect import bisect_left, bisect_right
 from functools import cache
 from typing import Any
 
+from parity.errors import MalformedPhpValue
+
 __all__ = [
     "CLASS_NAME",
     "ENUM",
@@ -27,9 +32,7 @@ __all__ = [
     "PAYLOAD",
     "PROPERTY",
     "VALUE",
-    "Malformed",
     "Site",
-    "looks_serialized",
     "parse",
     "parse_sequence",
     "repair",
@@ -52,19 +55,6 @@ PAYLOAD = 6  # the custom payload of C:
 Site = tuple[int, int, int, int]
 
 
-class Malformed(Exception):
-    """The bytes are not a value PHP's unserialize() would read."""
-
-    def __init__(self, reason: str, offset: int) -> None:
-        super().__init__(f"{reason} at offset {offset}")
-        self.reason = reason
-        self.offset = offset
-
-
-_TRIM = b" \t\n\r\0\x0b"
-# A scalar must be the whole value; a string, array or object is recognised by its head
-# alone, so that a truncated one is reported rather than taken for text.
-_LOOKS = re.compile(rb'(?:N;|[bid]:[^;]{0,400};)\Z|[sSOCE]:\d+:"|a:\d+:\{')
 _FLOAT_BODY = rb"(?:(?:[+-]?(?:\d+\.?\d*|\.\d+))(?:[eE][+-]?\d+)?|NAN|-?INF)"
 # The common tokens in one match: a string head (group 1) or a whole scalar.
 _VALUE = re.compile(rb's:(\d+):"|i:[+-]?\d+;|b:[01];|N;|d:' + _FLOAT_BODY + rb";|[rR]:[+-]?\d+;")
@@ -120,28 +110,9 @@ _HEAD = re.compile(rb"[sSidbaOCErR]:|N;|\}")
 _SPL_GAP = re.compile(rb"[;,]?(?:[xm]:)?")
 
 
-def looks_serialized(data: bytes) -> tuple[int, int] | None:
-    """The trimmed span of ``data`` if it looks like one serialized value, else ``None``.
-
-    Like WordPress's ``is_serialized()``, surrounding whitespace is ignored (WordPress
-    trims before unserializing); unlike it, the last byte is not checked, so that a
-    truncated value is recognised (and reported) rather than rewritten as plain text.
-    """
-    start, end = 0, len(data)
-    while start < end and data[start] in _TRIM:
-        start += 1
-    while end > start and data[end - 1] in _TRIM:
-        end -= 1
-    if end - start < 2:
-        return None
-    if _LOOKS.match(data, start, end) is None:
-        return None
-    return start, end
-
-
 def _class_name(data: bytes, start: int, end: int, at: int) -> None:
     if _CLASS_OK.fullmatch(data, start, end) is None:
-        raise Malformed("invalid class name", at)
+        raise MalformedPhpValue("invalid class name", at)
 
 
 def _fix(
@@ -153,8 +124,12 @@ def _fix(
         return end
     if fixes is None:
         if end + 2 > limit:
-            raise Malformed(f"string of declared length {declared} runs past the end", start)
-        raise Malformed(f"string of declared length {declared} does not end with a quote", start)
+            raise MalformedPhpValue(
+                f"string of declared length {declared} runs past the end", start
+            )
+        raise MalformedPhpValue(
+            f"string of declared length {declared} does not end with a quote", start
+        )
     best = -1
     pos = data.find(b'";', start, limit)
     while pos != -1:
@@ -167,7 +142,7 @@ def _fix(
             break
         pos = data.find(b'";', pos + 1, limit)
     if best == -1:
-        raise Malformed("string has no closing quote to repair against", start)
+        raise MalformedPhpValue("string has no closing quote to repair against", start)
     fixes.append((start, best - start, declared))
     return best
 
@@ -204,8 +179,8 @@ def _scan(
                 if left == 0:
                     if pos >= limit or data[pos] != 0x7D:  # }
                         if pos >= limit:
-                            raise Malformed("value is truncated", pos)
-                        raise Malformed("container holds more elements than its count", pos)
+                            raise MalformedPhpValue("value is truncated", pos)
+                        raise MalformedPhpValue("container holds more elements than its count", pos)
                     pos += 1
                     remaining.pop()
                     key_kind.pop()
@@ -267,7 +242,7 @@ def _scan(
                         pos = _escaped(data, pos, limit, sites)
                         remaining[-1] = left - 1
                         continue
-                    raise Malformed(_bad_key(data, pos, limit), pos)
+                    raise MalformedPhpValue(_bad_key(data, pos, limit), pos)
                 if m.lastindex:
                     start = m.end()
                     end = start + int(m.group(1))
@@ -292,12 +267,12 @@ def _scan(
                 pos = m.end()
         else:
             if pos >= limit:
-                raise Malformed("value is truncated", pos)
+                raise MalformedPhpValue("value is truncated", pos)
             c = data[pos]
             if c == 0x61:  # a
                 m = _ARRAY.match(data, pos)
                 if m is None:
-                    raise Malformed("invalid array", pos)
+                    raise MalformedPhpValue("invalid array", pos)
                 remaining.append(2 * int(m.group(1)))
                 key_kind.append(KEY)
                 pos = m.end()
@@ -314,9 +289,9 @@ def _scan(
             elif c == 0x53:  # S
                 pos = _escaped(data, pos, limit, sites)
             else:
-                raise Malformed(_bad_value(c), pos)
+                raise MalformedPhpValue(_bad_value(c), pos)
         if pos > limit:
-            raise Malformed("value is truncated", limit)
+            raise MalformedPhpValue("value is truncated", limit)
         if not remaining:
             return pos
         remaining[-1] -= 1
@@ -356,13 +331,13 @@ def _bad_value(c: int) -> str:
 def _object(data: bytes, pos: int, sites: list[Site]) -> tuple[int, int]:
     m = _OBJ.match(data, pos)
     if m is None:
-        raise Malformed("invalid object", pos)
+        raise MalformedPhpValue("invalid object", pos)
     start = m.end()
     end = start + int(m.group(1))
     _class_name(data, start, end, pos)
     m2 = _OBJ_COUNT.match(data, end)
     if m2 is None:
-        raise Malformed("object class name length or count is wrong", pos)
+        raise MalformedPhpValue("object class name length or count is wrong", pos)
     sites.append((CLASS_NAME, pos + 2, start, end))
     return m2.end(), int(m2.group(1))
 
@@ -370,11 +345,11 @@ def _object(data: bytes, pos: int, sites: list[Site]) -> tuple[int, int]:
 def _enum(data: bytes, pos: int, sites: list[Site]) -> int:
     m = _ENUM.match(data, pos)
     if m is None:
-        raise Malformed("invalid enum", pos)
+        raise MalformedPhpValue("invalid enum", pos)
     start = m.end()
     end = start + int(m.group(1))
     if data[end : end + 2] != b'";' or data.find(b":", start, end) == -1:
-        raise Malformed("invalid enum case", pos)
+        raise MalformedPhpValue("invalid enum case", pos)
     sites.append((ENUM, pos + 2, start, end))
     return end + 2
 
@@ -382,18 +357,18 @@ def _enum(data: bytes, pos: int, sites: list[Site]) -> int:
 def _custom(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
     m = _CUSTOM.match(data, pos)
     if m is None:
-        raise Malformed("invalid custom object", pos)
+        raise MalformedPhpValue("invalid custom object", pos)
     start = m.end()
     end = start + int(m.group(1))
     _class_name(data, start, end, pos)
     m2 = _OBJ_COUNT.match(data, end)
     if m2 is None:
-        raise Malformed("custom object class name length is wrong", pos)
+        raise MalformedPhpValue("custom object class name length is wrong", pos)
     sites.append((CLASS_NAME, pos + 2, start, end))
     body = m2.end()
     body_end = body + int(m2.group(1))
     if body_end >= limit or data[body_end] != 0x7D:
-        raise Malformed("custom object payload length is wrong", pos)
+        raise MalformedPhpValue("custom object payload length is wrong", pos)
     sites.append((PAYLOAD, end + 2, body, body_end))
     return body_end + 1
 
@@ -401,14 +376,14 @@ def _custom(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
 def _escaped(data: bytes, pos: int, limit: int, sites: list[Site]) -> int:
     m = _ESTR.match(data, pos)
     if m is None:
-        raise Malformed("invalid escaped string", pos)
+        raise MalformedPhpValue("invalid escaped string", pos)
     start = cursor = m.end()
     for _ in range(int(m.group(1))):
         if cursor >= limit:
-            raise Malformed("escaped string is truncated", pos)
+            raise MalformedPhpValue("escaped string is truncated", pos)
         cursor += 3 if data[cursor] == 0x5C else 1
     if data[cursor : cursor + 2] != b'";':
-        raise Malformed("escaped string does not end with a quote", pos)
+        raise MalformedPhpValue("escaped string does not end with a quote", pos)
     sites.append((ESCAPED, pos + 2, start, cursor))
     return cursor + 2
 
@@ -418,9 +393,10 @@ def parse(
 ) -> list[Site]:
     """The string-like tokens of the one serialized value in ``data[start:end]``.
 
-    Raises :class:`Malformed` (with a reason and offset) if the span is not exactly one
-    value that PHP would unserialize. With ``marks`` (sorted offsets, such as where a
-    search string starts), sites far from every mark may be left out.
+    Raises :class:`~parity.errors.MalformedPhpValue` (with a reason and offset) if the
+    span is not exactly one value that PHP would unserialize. With ``marks`` (sorted
+    offsets, such as where a search string starts), sites far from every mark may be
+    left out.
 
     >>> parse(b'a:1:{s:1:"k";s:2:"v1";}')
     [(1, 7, 10, 11), (0, 15, 18, 20)]
@@ -429,7 +405,7 @@ def parse(
     sites: list[Site] = []
     pos = _scan(data, start, limit, sites, None, marks)
     if pos != limit:
-        raise Malformed("unexpected bytes after the value", pos)
+        raise MalformedPhpValue("unexpected bytes after the value", pos)
     return sites
 
 
@@ -438,12 +414,13 @@ def parse_sequence(data: bytes) -> list[Site]:
 
     This is how ``C:`` payloads are usually written: ``serialize()`` of one value, or of
     several (SPL classes write ``x:i:0;a:0:{};m:a:0:{}``; their ``x:`` / ``m:`` markers
-    and ``;`` separators are accepted between values). Raises :class:`Malformed`.
+    and ``;`` separators are accepted between values). Raises
+    :class:`~parity.errors.MalformedPhpValue`.
     """
     sites: list[Site] = []
     pos, limit = 0, len(data)
     if limit == 0:
-        raise Malformed("empty payload", 0)
+        raise MalformedPhpValue("empty payload", 0)
     while pos < limit:
         gap = _SPL_GAP.match(data, pos)
         if gap is not None and gap.end() > pos:
@@ -459,13 +436,13 @@ def repair(data: bytes, start: int = 0, end: int | None = None) -> bytes:
 
     A string whose declared length does not land on its closing ``";`` is given the
     length to the nearest ``";`` that is followed by a plausible next token. Raises
-    :class:`Malformed` if the value still cannot be read.
+    :class:`~parity.errors.MalformedPhpValue` if the value still cannot be read.
     """
     limit = len(data) if end is None else end
     fixes: list[tuple[int, int, int]] = []
     pos = _scan(data, start, limit, [], fixes)
     if pos != limit:
-        raise Malformed("unexpected bytes after the value", pos)
+        raise MalformedPhpValue("unexpected bytes after the value", pos)
     out: list[bytes] = []
     last = 0
     for content_start, length, _declared in fixes:

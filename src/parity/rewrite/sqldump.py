@@ -82,7 +82,7 @@ class SqlDumpStats:
     lines_scanned: int = 0  # lines that held an anchor and were parsed
     literals_changed: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {
             "lines": self.lines,

@@ -4,7 +4,7 @@
     status = sandbox.up()          # MariaDB, PHP-FPM, nginx, two Varnish; WordPress installed
     status.site("production").url  # "http://127.0.0.1:8081"
     sandbox.config_path            # the generated parity.toml (mode 0600)
-    sandbox.down(purge=True)       # stop by PID, then remove the state and /etc/wordpress files
+    sandbox.down(purge=True)       # stop by PID, then remove what the sandbox made
 
 ``up`` starts what is not running, in parallel, and leaves alone what already runs (found
 by pid file and command line), so calling it twice is cheap and safe.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from parity.sandbox.processes import (
     unix_socket_answers,
     wait_until,
 )
+from parity.sandbox.purge import PurgeResult, purge_state_dir
 from parity.sandbox.state import SandboxState
 from parity.sandbox.status import ProcessStatus, SandboxStatus, SiteStatus, probe_site
 from parity.sandbox.varnish import Varnish, vcl_digest
@@ -349,10 +349,12 @@ class Sandbox:
         )
 
     # -- down
-    def down(self, purge: bool = False) -> None:
+    def down(self, purge: bool = False) -> PurgeResult:
         """Stop the sandbox's processes (by PID) and wait until they and their ports are gone.
 
-        ``purge`` also removes the state directory and this sandbox's /etc/wordpress files.
+        ``purge`` also removes this sandbox's /etc/wordpress files and what it made in
+        the state directory (see :mod:`parity.sandbox.purge`); anything else found there
+        is left, with the folders holding it, and listed in the result's ``kept``.
         """
         root = self.layout.root
         if root.is_dir():
@@ -360,12 +362,14 @@ class Sandbox:
                 self._check_purgeable()
             with self._locked():
                 self._stop_all()
-        if purge:
-            for site in SITES:
-                self.layout.wordpress_config(site).unlink(missing_ok=True)
-            shutil.rmtree(root, ignore_errors=True)
-            if root.exists():
-                raise SandboxError(f"could not remove {root}", hint="remove it by hand")
+        if not purge:
+            return PurgeResult()
+        for site in SITES:
+            self.layout.wordpress_config(site).unlink(missing_ok=True)
+        result = purge_state_dir(self.layout)
+        if root.exists() and not result.kept:
+            raise SandboxError(f"could not remove {root}", hint="remove it by hand")
+        return result
 
     def _stop_all(self) -> None:
         pids = [pid for process in self._processes() if (pid := process.pid()) is not None]

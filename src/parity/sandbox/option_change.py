@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parity.config import EnvironmentSettings
-from parity.cron.phpvalue import PhpValue, php_serialize, php_unserialize
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.targets.database import Database, quote_identifier
+from parity.wordpress.phpvalue import PhpValue, php_serialize, php_unserialize
 
 __all__ = ["OptionChange", "set_serialized_option_value"]
 

@@ -25,7 +25,7 @@ class ProcessStatus:
     #: True when it holds every one of its ports and sockets answer.
     listening: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
             "name": self.name,
@@ -50,10 +50,10 @@ class SiteStatus:
     database: str
     wp_content_dir: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {
-            "name": self.name,
+            "environment": self.name,
             "url": self.url,
             "answers": self.answers,
             "http_status": self.http_status,
@@ -98,14 +98,14 @@ class SandboxStatus:
                 return site
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """Plain data for ``--format json`` (stable keys)."""
         return {
             "state_dir": str(self.state_dir),
             "config_path": str(self.config_path),
             "running": self.running,
-            "processes": [p.to_dict() for p in self.processes],
-            "sites": [s.to_dict() for s in self.sites],
+            "processes": [p.as_dict() for p in self.processes],
+            "sites": [s.as_dict() for s in self.sites],
         }
 
 

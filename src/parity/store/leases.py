@@ -1,22 +1,29 @@
 """Leases: one holder at a time for a named piece of work, expiring if the holder dies.
 
 A refresh of staging and a run of a job each take a lease, so two never overlap; a lease
-whose holder was killed expires after its time-to-live, so it never blocks forever.
+whose holder was killed expires after its time-to-live, so it never blocks forever, and
+:func:`take_lease` takes over at once a lease whose holder is a dead process of this host
+(``parity.store.holders``), so a rerun right after ``kill -9`` does not wait.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from parity.errors import LockHeld
 from parity.store import schema
+from parity.store.clock import as_utc, utc_now
+from parity.store.holders import holder_is_dead
 from parity.store.state import Store
 
-__all__ = ["Lease", "acquire_lease", "release_lease"]
+__all__ = ["Lease", "acquire_lease", "lease_holder", "release_lease", "take_lease"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,11 +35,6 @@ class Lease:
     expires_at: datetime
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def acquire_lease(
     store: Store, name: str, owner: str, ttl: timedelta, *, now: datetime | None = None
 ) -> Lease:
@@ -40,7 +42,7 @@ def acquire_lease(
 
     An expired lease is taken over; the same owner taking it again renews it.
     """
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     expires = now + ttl
     table = schema.leases
     with store.engine.begin() as conn:
@@ -55,9 +57,9 @@ def acquire_lease(
             except IntegrityError:
                 raise LockHeld(f"{name} was just taken by another run") from None
             return Lease(name, owner, expires)
-        if row.owner != owner and _aware(row.expires_at) > now:
+        if row.owner != owner and as_utc(row.expires_at) > now:
             raise LockHeld(
-                f"{name} is held by {row.owner} until {_aware(row.expires_at):%Y-%m-%d %H:%M:%S}"
+                f"{name} is held by {row.owner} until {as_utc(row.expires_at):%Y-%m-%d %H:%M:%S}"
                 " UTC",
                 hint="wait for that run to finish; a dead run's lease expires by itself",
             )
@@ -77,3 +79,24 @@ def release_lease(store: Store, lease: Lease) -> None:
     table = schema.leases
     with store.engine.begin() as conn:
         conn.execute(delete(table).where(table.c.name == lease.name, table.c.owner == lease.owner))
+
+
+def lease_holder(store: Store, name: str) -> str | None:
+    """Who holds the lease ``name`` now (expired or not), or None."""
+    table = schema.leases
+    with store.engine.connect() as conn:
+        owner = conn.execute(select(table.c.owner).where(table.c.name == name)).scalar()
+    return None if owner is None else str(owner)
+
+
+def take_lease(store: Store, name: str, holder: str, ttl: timedelta) -> Lease:
+    """Like :func:`acquire_lease`, but a holder that is a dead process of this host
+    (killed, or a zombie) loses its lease at once instead of when it expires.
+
+    Raises LockHeld naming the holder when a live run (or one on another host) holds it.
+    """
+    current = lease_holder(store, name)
+    if current is not None and current != holder and holder_is_dead(current):
+        log.info("lease %s: its holder %s is gone; taking it over", name, current)
+        release_lease(store, Lease(name, current, expires_at=utc_now()))
+    return acquire_lease(store, name, holder, ttl)

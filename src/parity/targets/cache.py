@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import CacheError, ConfigError
 
 __all__ = ["HttpPurger", "Purger", "purger_for"]

@@ -31,7 +31,7 @@ import MySQLdb
 import MySQLdb.converters
 import MySQLdb.cursors
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import DatabaseError, DatabaseUnreachable
 from parity.targets.guard import ProtectedData, ensure_writable, refuse_protected_data
 from parity.targets.identity import DataIdentity
@@ -688,6 +688,8 @@ def _open(env: EnvironmentSettings, *, timeout: int, raw: bool, all_bytes: bool)
         "charset": "utf8mb4",
         "connect_timeout": timeout,
         "autocommit": True,
+        # One statement per call: a value or a check's SQL can never smuggle a second one.
+        "multi_statements": False,
         "use_unicode": not raw,
     }
     if all_bytes:
@@ -720,5 +722,11 @@ def _translate(exc: MySQLdb.MySQLError, env: EnvironmentSettings) -> DatabaseErr
         )
     if code == 1049:
         return DatabaseError(f"database {env.db.database!r} does not exist at {where}")
+    if code == 1153:
+        return DatabaseError(
+            f"database of {env.name} at {where} refused a statement larger than its"
+            " max_allowed_packet",
+            hint="raise max_allowed_packet on the server, or send smaller rows",
+        )
     detail = str(exc.args[1]) if len(exc.args) > 1 else exc.__class__.__name__
     return DatabaseError(f"database of {env.name} at {where}: {detail}")

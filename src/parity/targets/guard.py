@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import ProtectedEnvironment
 from parity.targets.identity import DataIdentity, prefixes_overlap, same_address, same_data
 

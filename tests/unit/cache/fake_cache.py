@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from parity.cache import CacheRequest, CacheResponse, RuleSet, decide
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 
 SITE_URL = "http://127.0.0.1:8082"
 PASSWORD = "s3cret-login-pw"
@@ -92,6 +92,8 @@ class FakeCachedSite:
     def wordpress(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         cookie = request.headers.get("cookie", "")
+        if url.path == "/wp-login.php" and url.params.get("action") == "logout":
+            return _logout(request, f"wordpress_logged_in_{HASH}")
         if url.path == "/wp-login.php" and request.method == "GET":
             return httpx.Response(
                 200, headers={"Set-Cookie": "wordpress_test_cookie=WP%20Cookie%20check; path=/"}
@@ -178,3 +180,12 @@ class FakeCachedSite:
         ]
         kept += [("X-Cache", x_cache), ("X-Cache-Rule", rule or "(none)"), ("Age", str(age))]
         return httpx.Response(status, headers=kept, text=body)
+
+
+def _logout(request: httpx.Request, cookie: str) -> httpx.Response:
+    """WordPress's logout: the "really log out?" link, then the nonce expires the cookie."""
+    if request.url.params.get("_wpnonce") != "0a1b2c3d4e":
+        link = "/wp-login.php?action=logout&amp;_wpnonce=0a1b2c3d4e"
+        return httpx.Response(403, text=f'Do you really want to <a href="{link}">log out</a>?')
+    expired = f"{cookie}=+; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/"
+    return httpx.Response(302, headers={"Set-Cookie": expired})

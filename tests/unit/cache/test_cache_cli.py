@@ -61,7 +61,7 @@ def test_cache_test_json_is_stable_and_lists_rules_examples_and_findings() -> No
     result = runner.invoke(app, ["test", "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"ok", "rules", "examples", "findings", "counts"}
+    assert set(data) == {"schema_version", "ok", "rules", "examples", "findings", "counts"}
     assert data["ok"] is True
     assert data["rules"][-1] == {
         "name": "everything-else",

@@ -101,7 +101,7 @@ def test_missing_catch_all_is_a_warning() -> None:
     ruleset = RuleSet(rules=(rule("admin", match={"paths": ["/wp-admin/*"]}),))
     findings = lint_rules(ruleset)
     assert kinds(findings) == {("no-catch-all", None)}
-    assert findings[0].severity == "warning"
+    assert findings[0].severity == "warn"
 
 
 def test_examples_that_disagree_about_the_same_request_are_a_contradiction() -> None:
@@ -127,7 +127,7 @@ def test_test_examples_warns_about_rules_without_examples_or_deciding_none() -> 
     )
     report = cache_evaluate.test_examples(ruleset)
     assert kinds(report.findings) == {("no-examples", "bare"), ("unexercised", "idle")}
-    assert {f.severity for f in report.findings} == {"warning"}
+    assert {f.severity for f in report.findings} == {"warn"}
     assert report.ok
 
 

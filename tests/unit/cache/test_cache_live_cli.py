@@ -17,7 +17,8 @@ from parity.cache import broken_ruleset, default_ruleset
 from parity.cache.verify import verify_sites
 from parity.cli import cache_cmd
 from parity.cli.context import CliState
-from parity.config import EnvironmentSettings, Settings, settings_from_mapping
+from parity.config import Settings, settings_from_mapping
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.targets.cache import HttpPurger
 from parity.targets.site import Site
@@ -101,7 +102,7 @@ def test_verify_json_with_two_environments(wire: Wire) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
-    assert [env["name"] for env in data["environments"]] == ["production", "staging"]
+    assert [env["environment"] for env in data["environments"]] == ["production", "staging"]
     assert data["environments"][0]["protected"] is True
     probe = data["environments"][0]["probes"][1]
     assert probe["check"] == "anonymous" and probe["passed"] is True

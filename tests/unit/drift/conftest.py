@@ -1,10 +1,7 @@
-"""Fixtures for the drift unit tests: real PHP as the oracle, and small snapshots."""
+"""Fixtures for the drift unit tests: small snapshots."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,30 +9,6 @@ from typing import Any
 import pytest
 
 from parity.drift.model import Snapshot
-
-PhpEval = Callable[[str], Any]
-
-
-@pytest.fixture(scope="session")
-def php_eval() -> PhpEval:
-    """Run a PHP expression list in php-cli; returns the JSON it prints, decoded.
-
-    php-cli is a hard requirement of the suite (CI installs it), as for the rewrite tests.
-    """
-    binary = shutil.which("php")
-    if binary is None:
-        pytest.fail("php-cli is required for the drift tests: apt-get install php-cli")
-
-    def run(code: str) -> Any:
-        done = subprocess.run(
-            [binary, "-r", code], capture_output=True, text=True, timeout=60, check=False
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"php failed: {done.stderr[:2000]}")
-        return json.loads(done.stdout)
-
-    return run
-
 
 TAKEN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

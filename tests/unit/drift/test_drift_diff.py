@@ -175,6 +175,35 @@ def test_cron_event_added_and_overdue_counts(make_snapshot: Make) -> None:
     ]
 
 
+def test_snapshot_with_old_md5_cron_keys_is_compared_by_hook_and_schedule(
+    make_snapshot: Make,
+) -> None:
+    # Format 1 (stored before the one-codec change): WordPress's md5 key of the arguments.
+    old = make_snapshot(
+        format=1,
+        cron={
+            "h [daily] 40cd750b": CronInfo(
+                hook="h", schedule="daily", args_hash="40cd750bba9870f18aada2478b24840a"
+            ),
+            "mail [single] 1f0e3dad": CronInfo(
+                hook="mail", schedule="single", args_hash="1f0e3dad99908345f7439f8ffabdffc4"
+            ),
+        },
+    )
+    new = make_snapshot(
+        cron={
+            "h [daily]": CronInfo(hook="h", schedule="daily"),
+            "mail [single] b86b1ea11b28": CronInfo(
+                hook="mail", schedule="single", args_hash="b86b1ea11b28", count=2
+            ),
+        }
+    )
+    report = compare(old, new)
+    assert [(f.key, f.a, f.b) for f in report.findings] == [("mail [single] (count)", 1, 2)]
+    assert any("cron events compared by hook and schedule only" in n for n in report.notes)
+    assert compare(new, new).notes == ()
+
+
 def test_capability_added_to_a_role(make_snapshot: Make) -> None:
     a = make_snapshot(roles={"editor": RoleInfo(name="Editor", capabilities={"read": True})})
     b = make_snapshot(

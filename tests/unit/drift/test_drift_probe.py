@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from parity.config import EnvironmentSettings
 from parity.drift.normalise import Normaliser
 from parity.drift.probe import core_version, probe_headers, probe_routes, rest_get
+from parity.environments import EnvironmentSettings
 from parity.targets.site import Site
 
 URL = "http://127.0.0.1:8082"
@@ -27,6 +27,13 @@ def handler(request: httpx.Request) -> httpx.Response:
     path = request.url.path
     query = request.url.query.decode()
     logged_in = "wordpress_logged_in_" in request.headers.get("cookie", "")
+    if path == "/wp-login.php" and request.url.params.get("action") == "logout":
+        if request.url.params.get("_wpnonce") != "0a1b2c3d4e":
+            link = "/wp-login.php?action=logout&amp;_wpnonce=0a1b2c3d4e"
+            return httpx.Response(403, text=f'<a href="{link}">log out</a>')
+        expired = "=+; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/"
+        cookie = "wordpress_logged_in_0123456789abcdef0123456789abcdef"
+        return httpx.Response(302, headers={"Set-Cookie": cookie + expired})
     if path == "/wp-login.php" and request.method == "POST":
         return httpx.Response(
             302,

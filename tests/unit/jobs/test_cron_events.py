@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from parity.config import EnvironmentSettings
 from parity.cron import (
     CronOptionError,
     assess_events,
@@ -18,6 +17,7 @@ from parity.cron import (
     outside_reach,
     read_defines,
 )
+from parity.environments import EnvironmentSettings
 
 # The cron option as WordPress writes it (wp_schedule_event / wp_schedule_single_event).
 BUILD_CRON = """

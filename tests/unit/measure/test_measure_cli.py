@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from parity.cli import measure_cmd
 from parity.cli.context import CliState
-from parity.config import EnvironmentSettings, Settings, settings_from_mapping
+from parity.config import Settings, settings_from_mapping
+from parity.environments import EnvironmentSettings
 from parity.measure.records import Measurement, save_measurement
 from parity.measure.sample import TimedSample
 from parity.store import open_store

@@ -1,4 +1,8 @@
-"""Mann-Whitney U and Cliff's delta on small examples worked out by hand."""
+"""Mann-Whitney U and Cliff's delta: examples worked out by hand, and SciPy's figures.
+
+The worked examples are the ones the own implementation was checked against before the
+test moved to SciPy: the same samples give the same U, p-values and verdicts.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,16 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from parity.errors import InputError
 from parity.measure.mannwhitney import (
+    EXACT_MAX,
     _u_counts,
     cliffs_delta_magnitude,
     mann_whitney_u,
-    midranks,
     null_rejection_rate,
 )
-
-
-def test_midranks_share_the_mean_rank_of_ties() -> None:
-    assert midranks([10, 20, 20, 30]) == [1.0, 2.5, 2.5, 4.0]
-    assert midranks([3, 1, 2]) == [3.0, 1.0, 2.0]
 
 
 def test_fully_separated_samples_give_u_0_and_exact_p_one_in_ten() -> None:
@@ -103,3 +103,34 @@ def test_swapping_sides_swaps_u_and_keeps_p(a: list[float], b: list[float]) -> N
     assert forward.p_value == pytest.approx(backward.p_value)
     assert forward.cliffs_delta == pytest.approx(-backward.cliffs_delta)
     assert 0 <= forward.p_value <= 1
+
+
+TIMINGS = st.lists(
+    st.sampled_from([0.1, 0.11, 0.12, 0.2, 0.21, 0.3, 0.5, 0.8, 1.3, 2.1]) | st.floats(0.01, 5),
+    min_size=2,
+    max_size=40,
+)
+
+
+@given(a=TIMINGS, b=TIMINGS)
+def test_p_values_and_u_equal_scipys_on_the_same_samples(a: list[float], b: list[float]) -> None:
+    """Same samples, same figures as scipy.stats.mannwhitneyu with the method parity picks
+    (exact only when both sides are small and nothing is tied)."""
+    ours = mann_whitney_u(a, b)
+    tied = len(set(a + b)) < len(a + b)
+    expected_method = "exact" if not tied and max(len(a), len(b)) <= EXACT_MAX else "asymptotic"
+    assert ours.method == expected_method
+    if len(set(a + b)) == 1:
+        assert ours.p_value == 1.0
+        return
+    theirs = stats.mannwhitneyu(a, b, alternative="two-sided", method=expected_method)
+    assert ours.u_a == pytest.approx(float(theirs.statistic))
+    assert ours.p_value == pytest.approx(min(1.0, float(theirs.pvalue)), rel=1e-12, abs=1e-15)
+
+
+def test_exact_null_distribution_matches_scipys_exact_p_values() -> None:
+    """The own exact distribution (kept for the false-positive rate) agrees with SciPy."""
+    a, b = [1.0, 2.5, 4.0, 7.0], [3.0, 5.0, 6.0, 8.0, 9.0]
+    theirs = stats.mannwhitneyu(a, b, alternative="two-sided", method="exact")
+    assert mann_whitney_u(a, b).p_value == pytest.approx(float(theirs.pvalue))
+    assert sum(_u_counts(4, 5)) == math.comb(9, 4)

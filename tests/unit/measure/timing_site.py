@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 
 SITE_URL = "http://127.0.0.1:8082"
 PASSWORD = "s3cret-login-pw"
@@ -44,6 +44,8 @@ class TimingSite:
         if request.method == "PURGE":
             self.hits.pop(target, None)
             return httpx.Response(200)
+        if request.url.path == "/wp-login.php" and request.url.params.get("action") == "logout":
+            return _logout(request)
         if request.url.path == "/wp-login.php":
             if request.method == "POST" and f"pwd={PASSWORD}" in request.content.decode():
                 return httpx.Response(
@@ -58,3 +60,12 @@ class TimingSite:
             return httpx.Response(200, headers={"X-Cache": "HIT", "Age": age}, text="hi")
         self.hits[target] = 0
         return httpx.Response(200, headers={"X-Cache": "MISS", "Age": "0"}, text="hi")
+
+
+def _logout(request: httpx.Request) -> httpx.Response:
+    """WordPress's logout: the "really log out?" link, then the nonce expires the cookie."""
+    if request.url.params.get("_wpnonce") != "0a1b2c3d4e":
+        link = "/wp-login.php?action=logout&amp;_wpnonce=0a1b2c3d4e"
+        return httpx.Response(403, text=f'Do you really want to <a href="{link}">log out</a>?')
+    expired = "wordpress_logged_in_abc=+; expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/"
+    return httpx.Response(302, headers={"Set-Cookie": expired})

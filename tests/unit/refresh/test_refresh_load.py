@@ -73,7 +73,7 @@ def test_stats_since_gives_what_a_chunk_added() -> None:
 
 
 def test_worker_processes_give_the_same_result_as_in_process() -> None:
-    from parity.config import EnvironmentSettings
+    from parity.environments import EnvironmentSettings
     from parity.refresh.plan import Column, TableShape, build_plan
     from parity.refresh.settings import RefreshSection
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.refresh.plan import Column, TableShape, build_plan, like_pattern, shadow_definition
 from parity.refresh.settings import RefreshSection
 

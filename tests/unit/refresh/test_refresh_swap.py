@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.refresh.checkpoints import RollbackPoint
 from parity.refresh.plan import Column, TableShape, build_plan

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parity.config import EnvironmentSettings
+from parity.environments import EnvironmentSettings
 from parity.refresh.plan import Column, TableShape, build_plan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext
@@ -100,7 +100,7 @@ def test_stats_round_trip_through_a_checkpoint() -> None:
     stats = TableStats(rows=3, values_changed=2, occurrences=4, malformed=1)
     stats.by_encoding["raw"] = 4
     stats.scrubbed["users.user_email -> user_email"] = 2
-    again = TableStats.from_dict(stats.to_dict())
+    again = TableStats.from_dict(stats.as_dict())
     assert again == stats
     again.add(stats)
     assert again.rows == 6 and again.by_encoding["raw"] == 8

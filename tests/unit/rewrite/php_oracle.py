@@ -235,7 +235,17 @@ class Php:
         *,
         exact: bool = False,
     ) -> list[dict[str, Any]]:
-        """PHP's verdict on each (original, rewritten) value for ``pairs``."""
+        """PHP's verdict on each (original, rewritten) value for ``pairs``.
+
+        PHP applies ``strtr`` with the pairs plus ``NEW => NEW`` for each pair whose
+        replacement contains its search text: where the replacement is already written,
+        parity leaves it as it is (a rerun changes nothing more).
+        """
+        searches = {search for search, _ in pairs}
+        pairs = [
+            *pairs,
+            *((new, new) for old, new in pairs if old in new and new not in searches),
+        ]
         payload = [
             {
                 "orig": base64.b64encode(orig).decode(),

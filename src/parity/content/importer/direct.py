@@ -15,12 +15,12 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 
-from parity.config import EnvironmentSettings
 from parity.content.importer.postdata import SOURCE_ID_KEY, PostData, bookkeeping_meta
 from parity.content.importer.sanitize import slugify
 from parity.content.importer.sql_literals import POST_ID, BulkSql, bulk_sql, sql_string
 from parity.content.importer.wordpress_state import SiteDefaults, WordPressState, managed_meta_sql
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
+from parity.environments import EnvironmentSettings
 from parity.errors import DatabaseError, LockHeld
 from parity.targets.database import Database, Writer
 from parity.wordpress.columns import POST_COLUMNS

@@ -5,6 +5,11 @@ its text. Planning compares with what WordPress holds: no post yet -> ``created`
 post with another hash -> ``updated`` (its current text, meta and tags are kept as undo
 data); the same hash -> ``unchanged``. Posts whose source id is no longer in the source
 are reported, and moved to the trash with ``prune`` (only when every file was read).
+
+An article too large for one statement of the target's server (``@@max_allowed_packet``)
+stops the run while its batch is planned, before anything of that batch is written:
+:class:`ArticleTooLarge` names it and the limit. Earlier batches stay imported (each was
+committed whole, and a rerun skips them); ``parity content rollback RUN`` removes them.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from typing import Any
 from parity.content.importer.postdata import HASH_KEY, PostData
 from parity.content.importer.prepare import default_workers, prepared_articles, recognise_done
 from parity.content.importer.sources import ArticleSource
+from parity.content.importer.sql_literals import sql_string
 from parity.content.importer.wordpress_state import LivePost, WordPressState
 from parity.content.importer.writer import NewPost, PostUpdate, PostWriter
+from parity.errors import InputError
 from parity.jobs.checks import CallableCheck
 from parity.jobs.model import (
     UNCHANGED,
@@ -38,6 +45,7 @@ from parity.jobs.settings import JobsSection
 __all__ = [
     "IMPORT_JOB",
     "ROLLBACK_JOB",
+    "ArticleTooLarge",
     "ImportWork",
     "content_import_job",
     "content_lock",
@@ -48,6 +56,37 @@ IMPORT_JOB = "content-import"
 ROLLBACK_JOB = "content-rollback"
 STATUSES = ("pending", "draft", "publish")
 _EXAMPLES = 20
+
+
+#: Room left in a statement for everything but the article's own text (columns, meta keys).
+STATEMENT_OVERHEAD = 64 * 1024
+_MB = 1024 * 1024
+
+
+class ArticleTooLarge(InputError):
+    """An article does not fit in one statement of the database server."""
+
+
+def statement_bytes(post: PostData) -> int:
+    """About how many bytes the largest statement that writes ``post`` takes.
+
+    The post's row (its text as SQL literals) or its meta rows, whichever is larger, plus
+    :data:`STATEMENT_OVERHEAD`. Both import paths send each as one statement at most.
+    """
+    if post.bulk is not None:
+        parts = [post.bulk.text_columns, post.bulk.meta_rows]
+    else:
+        parts = [
+            sql_string(post.content) + sql_string(post.title) + sql_string(post.excerpt),
+            "".join(sql_string(k) + sql_string(v) for k, v in post.stored_meta),
+        ]
+    return max(len(part.encode()) for part in parts) + STATEMENT_OVERHEAD
+
+
+def _rough_chars(post: PostData) -> int:
+    """An upper bound, in characters, of the text of the post's largest statement."""
+    meta = sum(len(k) + len(v) for k, v in post.stored_meta)
+    return max(len(post.content) + len(post.title) + len(post.excerpt), meta)
 
 
 def content_lock(env: str) -> str:
@@ -88,6 +127,7 @@ class ImportWork:
         batch_size: int = 500,
         recheck: bool = False,
         workers: int | None = None,
+        packet_limit: int | None = None,
     ) -> None:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
@@ -107,6 +147,10 @@ class ImportWork:
         self.tally = _Tally()
         self._total: int | None = None
         self._done_by_hash: dict[str, str] = {}
+        #: The server's statement size limit (``@@max_allowed_packet``); None: unchecked.
+        self.packet_limit = packet_limit
+        #: The error that stopped the run on purpose (the service raises it again).
+        self.stopped_by: ArticleTooLarge | None = None
 
     # -- the Work protocol ---------------------------------------------------------
 
@@ -187,6 +231,7 @@ class ImportWork:
                 targets = ",".join(str(p.post_id) for p in payload.posts)
                 steps.append(Step(item, "trashed", undo=undo, target=targets))
             else:
+                self._check_fits(item)
                 posts = self.live.get(item.key, [])
                 if len(posts) > 1:
                     self.tally.duplicates[item.key] = [p.post_id for p in posts]
@@ -207,6 +252,30 @@ class ImportWork:
             for step in updated:
                 step.undo = {"snapshot": snapshots.get(int(step.target or 0))}
         return steps
+
+    def _check_fits(self, item: Item) -> None:
+        """Stop the run (nothing of this batch written yet) if the article cannot fit in
+        one statement of the server."""
+        post = item.payload
+        limit = self.packet_limit
+        if limit is None or not isinstance(post, PostData):
+            return
+        # Escaping at most doubles a character and UTF-8 takes at most 4 bytes: most
+        # articles are far below the limit without rendering anything.
+        if _rough_chars(post) * 8 + STATEMENT_OVERHEAD <= limit:
+            return
+        size = statement_bytes(post)
+        if size <= limit:
+            return
+        self.stopped_by = ArticleTooLarge(
+            f"article {item.label or item.key} (source id {item.key}) needs a"
+            f" {size / _MB:.1f} MB statement; the database server of {self.scope} accepts"
+            f" at most {limit / _MB:.1f} MB (@@max_allowed_packet = {limit})",
+            hint="nothing of its batch was written (earlier batches are kept); shorten or"
+            " leave out the article, or raise max_allowed_packet on the server, then run the"
+            " import again",
+        )
+        raise self.stopped_by
 
     def _fetch_hashes(self, keys: Sequence[str]) -> None:
         """Fill in the content hash of the existing posts of ``keys`` (one read)."""

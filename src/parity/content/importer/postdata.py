@@ -27,7 +27,7 @@ from parity.content.importer.html import article_html
 from parity.content.importer.sanitize import sanitize_text, sanitize_url
 from parity.content.importer.sql_literals import BulkSql, bulk_sql
 from parity.content.render import render_article
-from parity.cron.phpvalue import php_serialize
+from parity.wordpress.phpvalue import php_serialize
 
 __all__ = [
     "BOOKKEEPING_KEYS",

@@ -5,17 +5,24 @@ What the CLI calls (``parity content import`` and ``parity content rollback``)::
     record = import_articles(settings, ImportRequest("staging", (Path("articles"),)), store=store)
     record.status, record.items_done, record.check_status
 
-Both refuse protected environments before anything is recorded (the write guard).
+Both refuse protected environments before anything is recorded (the write guard), and
+both hold the environment's refresh lease while they run (:func:`environment_lease`): the
+lease ``parity refresh`` takes on its target, so an import and a refresh of the same
+environment never overlap (the refresh's swap would discard the imported posts); whichever
+comes second is refused with ``LockHeld`` naming the other.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from parity.config import EnvironmentSettings, Settings
+from parity.config import Settings
 from parity.content.importer.direct import DirectWriter
 from parity.content.importer.job import (
     IMPORT_JOB,
@@ -30,16 +37,51 @@ from parity.content.importer.through_wordpress import WordPressWriter
 from parity.content.importer.wordpress_state import WordPressState
 from parity.content.importer.writer import PostWriter
 from parity.cron.wordpress_files import locate_wordpress
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.jobs.model import ItemStatus, RunStatus
 from parity.jobs.records import JobRecords, RunRecord
 from parity.jobs.runner import InProcessRunner, ProgressSink
 from parity.jobs.settings import jobs_settings
+from parity.refresh.guards import target_key
+from parity.refresh.locking import TargetLock
+from parity.store.holders import new_holder
 from parity.store.state import Store
 from parity.targets.database import Database
 from parity.targets.guard import ensure_writable
 
-__all__ = ["ImportRequest", "WordPressLocation", "import_articles", "rollback_import"]
+__all__ = [
+    "ImportRequest",
+    "WordPressLocation",
+    "environment_lease",
+    "import_articles",
+    "rollback_import",
+]
+
+#: What the lease holder's name says this run is (``host:pid:content-import-<token>``).
+LEASE_RUN_PREFIX = "content-import"
+
+
+@contextmanager
+def environment_lease(settings: Settings, env: EnvironmentSettings, store: Store) -> Iterator[None]:
+    """Hold ``env``'s refresh lease (and its server lock) for a content import or rollback.
+
+    The same :class:`~parity.refresh.locking.TargetLock` a refresh takes on its target:
+    ``LockHeld`` (exit 2) naming the refresh or import that holds it.
+    """
+    section = jobs_settings(settings)
+    with (
+        Database.connect(env) as db,
+        TargetLock(
+            store,
+            db,
+            target=env.name,
+            key=target_key(env),
+            holder=new_holder(LEASE_RUN_PREFIX),
+            ttl_s=section.lease_seconds,
+        ),
+    ):
+        yield
 
 
 @dataclass(frozen=True)
@@ -109,14 +151,27 @@ def import_articles(
         raise InputError(f"--status must be one of {', '.join(STATUSES)}")
     env = settings.environment(request.env)
     ensure_writable(env, "import articles")
-    section = jobs_settings(settings)
     source = ArticleSource(request.paths)
+    with environment_lease(settings, env, store):
+        return _import(settings, request, env, source, store, progress)
+
+
+def _import(
+    settings: Settings,
+    request: ImportRequest,
+    env: EnvironmentSettings,
+    source: ArticleSource,
+    store: Store,
+    progress: ProgressSink | None,
+) -> RunRecord:
+    section = jobs_settings(settings)
     db = Database.connect(env)
     try:
         db.ensure_writable("import articles")
         state = WordPressState(db, env)
         login = request.author or (env.login.user if env.login else None)
         author_id = state.author_id(login)
+        packet_limit = db.max_allowed_packet()
         writer = _writer(env, db, author_id, direct=request.direct, where=request.wordpress)
     except BaseException:
         db.close()
@@ -131,9 +186,31 @@ def import_articles(
         batch_size=request.batch_size or section.content_import.batch_size,
         recheck=request.recheck,
         workers=request.workers,
+        packet_limit=packet_limit,
     )
     runner = _runner(settings, store, progress)
-    return runner.run(content_import_job(section), work, recheck=request.recheck)
+    with _not_logged_twice(work):
+        record = runner.run(content_import_job(section), work, recheck=request.recheck)
+    if work.stopped_by is not None:
+        raise work.stopped_by  # recorded as the run's error; the command exits 2
+    return record
+
+
+@contextmanager
+def _not_logged_twice(work: ImportWork) -> Iterator[None]:
+    """Keep the runner from logging the error that stopped the run on purpose: it is
+    raised again for the command to print once (the run's own log still records it)."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        stopped = work.stopped_by
+        return stopped is None or stopped.one_line() not in record.getMessage()
+
+    runner_log = logging.getLogger("parity.jobs.runner")
+    runner_log.addFilter(keep)
+    try:
+        yield
+    finally:
+        runner_log.removeFilter(keep)
 
 
 def rollback_import(
@@ -172,6 +249,21 @@ def rollback_import(
             hint="roll those back first (newest first), or pass --force",
         )
     use_direct = direct if direct is not None else run.parameters.get("path") == "direct"
+    with environment_lease(settings, env, store):
+        return _rollback(settings, run, records, env, store, use_direct, wordpress, progress)
+
+
+def _rollback(
+    settings: Settings,
+    run: RunRecord,
+    records: JobRecords,
+    env: EnvironmentSettings,
+    store: Store,
+    use_direct: bool,
+    wordpress: WordPressLocation,
+    progress: ProgressSink | None,
+) -> RunRecord:
+    run_id = run.id
     db = Database.connect(env)
     try:
         db.ensure_writable("roll back an import")

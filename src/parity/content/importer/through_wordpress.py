@@ -24,7 +24,6 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from parity.config import EnvironmentSettings
 from parity.content.importer.postdata import (
     BOOKKEEPING_KEYS,
     META_PREFIX,
@@ -32,6 +31,7 @@ from parity.content.importer.postdata import (
 )
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
 from parity.cron.wordpress_files import WordPressFiles
+from parity.environments import EnvironmentSettings
 from parity.errors import SiteError
 from parity.targets.database import Database
 from parity.targets.wordpress_database import ensure_wordpress_reaches

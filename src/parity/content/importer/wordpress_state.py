@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from parity.config import EnvironmentSettings
 from parity.content.importer.postdata import (
     BOOKKEEPING_KEYS,
     HASH_KEY,
@@ -21,6 +20,7 @@ from parity.content.importer.postdata import (
     RUN_KEY,
     SOURCE_ID_KEY,
 )
+from parity.environments import EnvironmentSettings
 from parity.errors import ConfigError
 from parity.targets.database import Database, quote_identifier
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from parity.cron.phpvalue import php_serialize
 from parity.sandbox.seed.blocks import json_attributes
 from parity.sandbox.seed.model import SeedOption
+from parity.wordpress.phpvalue import php_serialize
 
 __all__ = [
     "DEMO_OPTION",

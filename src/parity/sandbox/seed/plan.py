@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from parity.content.article import Article
 from parity.content.importer.postdata import article_meta, stored_meta_value
 from parity.content.importer.sanitize import sanitize_text, slugify
-from parity.cron.phpvalue import php_serialize
 from parity.refresh.phpass import portable_hash, salt_for
 from parity.sandbox.seed.blocks import Link, PlacedImage, article_blocks, page_blocks
 from parity.sandbox.seed.media import PALETTES, UploadedImage
@@ -34,6 +33,7 @@ from parity.sandbox.seed.model import (
 )
 from parity.sandbox.seed.options import site_options
 from parity.sandbox.seed.people import STAFF, StaffMember, commenter, user_agent
+from parity.wordpress.phpvalue import php_serialize
 
 __all__ = ["ABOUT_PAGE", "article_key", "build_plan", "user_key"]
 

@@ -90,7 +90,7 @@ class SeedResult:
             "articles": self.articles,
             "seed": self.seed,
             "changed": self.changed,
-            "seconds": round(self.seconds, 3),
+            "duration_s": round(self.seconds, 3),
             "sample": {
                 "source_id": self.sample.source_id,
                 "title": self.sample.title,

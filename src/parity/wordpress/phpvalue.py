@@ -1,21 +1,28 @@
-"""PHP's ``serialize()`` format as Python values, both ways.
+"""PHP's ``serialize()`` format as Python values, both ways: parity's one PHP codec.
 
-WordPress keeps arrays in options and post meta as PHP-serialized text: the ``cron``
-option parity decodes for ``parity cron``, and the array meta an import writes with bulk
-SQL, which must be byte-identical to what WordPress's ``update_post_meta()`` stores.
+WordPress keeps arrays and objects in options and meta as PHP-serialized text: the
+``cron`` option, the update transients and roles drift reads, and the array meta an import
+writes with bulk SQL, which must be byte-identical to what ``update_post_meta()`` stores.
 
 Decoding returns PHP arrays as ``dict`` (they are ordered maps: keys are ``int`` or
-``str``, in order), objects as :class:`PhpObject`, and the rarer tokens (references,
+``str``, in order), objects as :class:`PhpObject` (property names as PHP wrote them,
+private and protected ones NUL-mangled), and the rarer tokens (references,
 custom-serialized objects, enums) as small marker records. Strings come back as ``str``:
 UTF-8, with undecodable bytes kept as surrogate escapes, so encoding gives the same bytes.
+Text that is not one value PHP's ``unserialize()`` would read raises
+:class:`~parity.errors.MalformedPhpValue` (a reason and a byte offset).
 
 The decoder is a loop with an explicit stack (no recursion), so nesting depth is bounded
-by memory, not by Python's recursion limit.
+by memory, not by Python's recursion limit. (The rewrite engine's scanner,
+:mod:`parity.rewrite.serialized`, reads the same format without building values, for
+speed; it raises the same error.)
 
 >>> php_serialize({"stack": ["python", "php"], "seed": 21452})
 'a:2:{s:5:"stack";a:2:{i:0;s:6:"python";i:1;s:3:"php";}s:4:"seed";i:21452;}'
 >>> php_unserialize('a:1:{s:4:"args";a:0:{}}')
 {'args': {}}
+>>> maybe_unserialize(' b:1; '), maybe_unserialize('plain text')
+((True, True), (False, 'plain text'))
 """
 
 from __future__ import annotations
@@ -27,14 +34,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
+from parity.errors import MalformedPhpValue
+
 __all__ = [
     "PhpCustom",
     "PhpEnum",
     "PhpObject",
     "PhpReference",
     "PhpValue",
-    "PhpValueError",
     "as_list",
+    "looks_serialized",
+    "maybe_unserialize",
     "php_serialize",
     "php_unserialize",
 ]
@@ -89,15 +99,6 @@ PhpValue = Union[  # noqa: UP007 - a recursive alias needs the string-free form
     PhpCustom,
     PhpEnum,
 ]
-
-
-class PhpValueError(ValueError):
-    """The text is not a value PHP's ``unserialize()`` would read."""
-
-    def __init__(self, reason: str, offset: int) -> None:
-        super().__init__(f"{reason} at byte {offset}")
-        self.reason = reason
-        self.offset = offset
 
 
 # -- encoding ------------------------------------------------------------------------------
@@ -194,8 +195,10 @@ def php_serialize(value: object) -> str:
 
     Lists and tuples become arrays with keys 0..n-1; mappings keep their order, and a
     key that is a canonical integer string (``"5"``) becomes an integer key, as in PHP.
-    Booleans, ``None``, ints, floats and strings map to their PHP types. Any depth of
-    nesting works (deep values are written without recursion).
+    Booleans, ``None``, ints, floats and strings map to their PHP types, and the records
+    :func:`php_unserialize` returns (:class:`PhpObject`, :class:`PhpReference`,
+    :class:`PhpCustom`, :class:`PhpEnum`) are written back as they were read. Any depth
+    of nesting works (deep values are written without recursion).
     """
     out: list[str] = []
     _encode_fast(value, out, 0)
@@ -224,6 +227,22 @@ def _serialize_deep(value: object) -> str:
             out.append(_float(item))
         elif isinstance(item, str):
             out.append(_string(item))
+        elif isinstance(item, PhpObject):
+            name = _string(item.class_name)[1:-1]  # ':<n>:"<name>"'
+            out.append(f"O{name}:{len(item.properties)}:{{")
+            stack.append((True, "}"))
+            for key, member in reversed(list(item.properties.items())):
+                stack.append((False, member))
+                # Property names are written as read: no integer-key conversion.
+                stack.append((True, _string(key) if isinstance(key, str) else f"i:{key};"))
+        elif isinstance(item, PhpReference):
+            out.append(f"{'R' if item.by_reference else 'r'}:{item.number};")
+        elif isinstance(item, PhpCustom):
+            name = _string(item.class_name)[1:-1]
+            size = len(item.payload.encode("utf-8", "surrogateescape"))
+            out.append(f"C{name}:{size}:{{{item.payload}}}")
+        elif isinstance(item, PhpEnum):
+            out.append("E" + _string(item.name)[1:])
         elif isinstance(item, Mapping | Sequence) and not isinstance(item, bytes | bytearray):
             pairs = list(item.items()) if isinstance(item, Mapping) else list(enumerate(item))
             out.append(f"a:{len(pairs)}:{{")
@@ -239,6 +258,10 @@ def _serialize_deep(value: object) -> str:
 # -- decoding ------------------------------------------------------------------------------
 
 _NUMBER = re.compile(rb"[+-]?\d+")
+_LENGTH = re.compile(rb"\d+")
+# What PHP accepts as a class name in O: and C: (unserialize() refuses anything else).
+_CLASS_NAME = re.compile(r"[0-9A-Za-z_\\\x7f-\U0010ffff]+")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 _FLOAT = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|NAN|-?INF")
 
 
@@ -260,40 +283,69 @@ class _Reader:
     def expect(self, token: bytes) -> None:
         if not self.data.startswith(token, self.pos):
             found = self.data[self.pos : self.pos + 1].decode("latin-1") or "the end"
-            raise PhpValueError(f"expected {token.decode()!r}, found {found!r}", self.pos)
+            raise MalformedPhpValue(f"expected {token.decode()!r}, found {found!r}", self.pos)
         self.pos += len(token)
 
     def number(self) -> int:
         match = _NUMBER.match(self.data, self.pos)
         if match is None:
-            raise PhpValueError("expected a number", self.pos)
+            raise MalformedPhpValue("expected a number", self.pos)
         self.pos = match.end()
         return int(match.group())
 
-    def until(self, end: bytes) -> bytes:
-        stop = self.data.find(end, self.pos)
-        if stop < 0:
-            raise PhpValueError(f"missing {end.decode()!r}", self.pos)
-        chunk = self.data[self.pos : stop]
-        self.pos = stop + len(end)
-        return chunk
+    def length(self) -> int:
+        """A declared length or count: digits only (PHP reads them unsigned)."""
+        match = _LENGTH.match(self.data, self.pos)
+        if match is None:
+            raise MalformedPhpValue("expected a length", self.pos)
+        self.pos = match.end()
+        return int(match.group())
 
     def counted_text(self) -> str:
         """``<n>:"<n bytes>"`` (the part after ``s:``, ``O:``, ``C:`` or ``E:``)."""
-        size = self.number()
+        size = self.length()
         self.expect(b':"')
         start = self.pos
         end = start + size
         if end + 1 > len(self.data) or self.data[end : end + 1] != b'"':
-            raise PhpValueError(f"string of declared length {size} does not fit", start)
+            raise MalformedPhpValue(f"string of declared length {size} does not fit", start)
         self.pos = end + 1
         return self.data[start:end].decode("utf-8", "surrogateescape")
+
+    def class_name(self) -> str:
+        """A counted class name (of ``O:`` or ``C:``), checked as PHP checks it."""
+        at = self.pos
+        name = self.counted_text()
+        if _CLASS_NAME.fullmatch(name) is None:
+            raise MalformedPhpValue("invalid class name", at)
+        return name
+
+    def escaped_text(self) -> str:
+        """``<n>:"<n bytes, \\xx escapes counting one>"`` (the legacy ``S:`` string)."""
+        size = self.length()
+        self.expect(b':"')
+        data, out, i = self.data, bytearray(), self.pos
+        while len(out) < size:
+            if i >= len(data):
+                raise MalformedPhpValue("escaped string runs past the end", self.pos)
+            if data[i] == 0x5C:  # backslash: two hex digits follow
+                pair = data[i + 1 : i + 3]
+                if len(pair) != 2 or pair[0] not in _HEX or pair[1] not in _HEX:
+                    raise MalformedPhpValue("invalid escape in escaped string", i)
+                out.append(int(pair, 16))
+                i += 3
+            else:
+                out.append(data[i])
+                i += 1
+        self.pos = i
+        self.expect(b'"')
+        return out.decode("utf-8", "surrogateescape")
 
 
 def php_unserialize(text: str | bytes) -> PhpValue:
     """Decode one PHP-serialized value (the whole input must be that one value).
 
-    Raises :class:`PhpValueError` naming the byte offset of the first problem.
+    Raises :class:`MalformedPhpValue` naming the byte offset of the first problem.
     """
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else bytes(text)
     reader = _Reader(data)
@@ -322,7 +374,7 @@ def php_unserialize(text: str | bytes) -> PhpValue:
         elif kind == b"b:":
             flag = reader.number()
             if flag not in (0, 1):
-                raise PhpValueError("a boolean must be 0 or 1", at)
+                raise MalformedPhpValue("a boolean must be 0 or 1", at)
             reader.expect(b";")
             value = bool(flag)
         elif kind == b"i:":
@@ -331,12 +383,15 @@ def php_unserialize(text: str | bytes) -> PhpValue:
         elif kind == b"d:":
             match = _FLOAT.match(data, reader.pos)
             if match is None:
-                raise PhpValueError("expected a float", reader.pos)
+                raise MalformedPhpValue("expected a float", reader.pos)
             reader.pos = match.end()
             reader.expect(b";")
             value = float(match.group().replace(b"INF", b"inf").replace(b"NAN", b"nan"))
         elif kind == b"s:":
             value = reader.counted_text()
+            reader.expect(b";")
+        elif kind == b"S:":
+            value = reader.escaped_text()
             reader.expect(b";")
         elif kind in (b"r:", b"R:"):
             value = PhpReference(reader.number(), kind == b"R:")
@@ -345,37 +400,39 @@ def php_unserialize(text: str | bytes) -> PhpValue:
             value = PhpEnum(reader.counted_text())
             reader.expect(b";")
         elif kind == b"a:":
-            count = reader.number()
+            count = reader.length()
             reader.expect(b":{")
             new_frame = _Frame({}, count)
         elif kind == b"O:":
-            name = reader.counted_text()
+            name = reader.class_name()
             reader.expect(b":")
-            count = reader.number()
+            count = reader.length()
             reader.expect(b":{")
             new_frame = _ObjectFrame({}, count, class_name=name)
         elif kind == b"C:":
-            name = reader.counted_text()
+            name = reader.class_name()
             reader.expect(b":")
-            size = reader.number()
+            size = reader.length()
             reader.expect(b":{")
             payload = data[reader.pos : reader.pos + size]
             reader.pos += size
+            if len(payload) < size:
+                raise MalformedPhpValue("custom object payload runs past the end", at)
             reader.expect(b"}")
             value = PhpCustom(name, payload.decode("utf-8", "surrogateescape"))
         else:
             shown = kind.decode("latin-1") or "the end"
-            raise PhpValueError(f"unexpected {shown!r}", at)
+            raise MalformedPhpValue(f"unexpected {shown!r}", at)
         if new_frame is not None:
             if stack and stack[-1].expecting_key:
-                raise PhpValueError("an array cannot be an array key", at)
+                raise MalformedPhpValue("an array cannot be an array key", at)
             stack.append(new_frame)
             continue
         done = _store(stack, value, at)
         if done:
             result = value
     if reader.pos != len(data):
-        raise PhpValueError("unexpected data after the value", reader.pos)
+        raise MalformedPhpValue("unexpected data after the value", reader.pos)
     return result
 
 
@@ -391,7 +448,7 @@ def _store(stack: list[_Frame], value: PhpValue, at: int) -> bool:
     frame = stack[-1]
     if frame.expecting_key:
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise PhpValueError("an array key must be an integer or a string", at)
+            raise MalformedPhpValue("an array key must be an integer or a string", at)
         frame.key = value
         frame.expecting_key = False
         return False
@@ -414,3 +471,55 @@ def as_list(value: PhpValue) -> list[PhpValue] | None:
     if list(value) != list(range(len(value))):
         return None
     return list(value.values())
+
+
+# -- recognising ---------------------------------------------------------------------------
+
+_TRIM = b" \t\n\r\0\x0b"
+# A scalar must be the whole value; a string, array or object is recognised by its head
+# alone, so that a truncated one is reported rather than taken for text.
+_LOOKS = re.compile(rb'(?:N;|[bid]:[^;]{0,400};)\Z|[sSOCE]:\d+:"|a:\d+:\{')
+
+
+def looks_serialized(data: bytes | str) -> tuple[int, int] | None:
+    """The trimmed span of ``data`` if it looks like one serialized value, else ``None``.
+
+    Like WordPress's ``is_serialized()``, surrounding whitespace is ignored (WordPress
+    trims before unserializing); unlike it, the last byte is not checked, so that a
+    truncated value is recognised (and reported) rather than taken for plain text. The
+    span is in bytes (UTF-8) when ``data`` is text.
+
+    >>> looks_serialized(b' a:0:{} '), looks_serialized('hello'), looks_serialized('a:1:{')
+    ((1, 7), None, (0, 5))
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    start, end = 0, len(data)
+    while start < end and data[start] in _TRIM:
+        start += 1
+    while end > start and data[end - 1] in _TRIM:
+        end -= 1
+    if end - start < 2:
+        return None
+    if _LOOKS.match(data, start, end) is None:
+        return None
+    return start, end
+
+
+def maybe_unserialize(text: str) -> tuple[bool, PhpValue]:
+    """``(True, value)`` when ``text`` is one serialized value, else ``(False, text)``.
+
+    Like WordPress's ``maybe_unserialize()``: surrounding whitespace is ignored, and text
+    that only looks serialized but does not decode is left as it is.
+
+    >>> maybe_unserialize('i:5;'), maybe_unserialize('s:9:"short";')
+    ((True, 5), (False, 's:9:"short";'))
+    """
+    data = text.encode("utf-8", "surrogateescape")
+    span = looks_serialized(data)
+    if span is None:
+        return False, text
+    try:
+        return True, php_unserialize(data[span[0] : span[1]])
+    except MalformedPhpValue:
+        return False, text

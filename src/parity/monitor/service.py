@@ -1,0 +1,210 @@
+"""What ``parity serve`` runs: every check on its interval, alerts, rollups, drift since
+the last deploy marker.
+
+``MonitorService`` takes its settings and store as arguments and opens nothing at import
+time. :meth:`MonitorService.tasks` gives the scheduler its work: one task per check, one
+that delivers alerts, one that rolls up and prunes, one that captures drift since each
+environment's last deploy marker.
+
+Example::
+
+    with open_store(settings.state_url()) as store:
+        service = MonitorService(settings, store)
+        result = service.run_check(service.checks[0])
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Literal
+
+from parity.config import Settings
+from parity.errors import ParityError
+from parity.monitor.alerts import AlertSender, webhooks_for
+from parity.monitor.conditions import evaluate_all
+from parity.monitor.defaults import checks_for
+from parity.monitor.latency import SlowVerdict, Timing, slow_verdict
+from parity.monitor.markers import Capture, capture_live, drift_since
+from parity.monitor.probe import Prober
+from parity.monitor.records import MonitorRecords, ProbeResult, StoredState
+from parity.monitor.scheduler import Task
+from parity.monitor.settings import CheckSpec, check_environments, monitor_settings
+from parity.monitor.state import AlertEvent, CheckState, advance, alert_due, mark_alerted
+from parity.store import Store
+from parity.store.clock import utc_now
+
+__all__ = ["MonitorService", "environment_facts"]
+
+log = logging.getLogger(__name__)
+
+
+def environment_facts(settings: Settings) -> dict[str, tuple[bool, bool]]:
+    """Environment name -> (has a login, has a cache): which default checks it gets."""
+    return {
+        name: (env.login is not None, env.cache is not None and env.cache.kind != "none")
+        for name, env in settings.environments.items()
+    }
+
+
+def _alert_reason(check: CheckSpec, kind: str, event: AlertEvent, state: CheckState) -> str:
+    where = f"{check.key} ({check.route})"
+    if kind == "down":
+        return f"{where} is down: {state.reason}" if event == "failure" else f"{where} is up again"
+    return f"{where} is slow: {state.reason}" if event == "failure" else f"{where} is fast again"
+
+
+class MonitorService:
+    """Probes, judges and records the checks of one configuration."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        prober: Prober | None = None,
+        sender: AlertSender | None = None,
+        capture: Capture = capture_live,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.section = monitor_settings(settings)
+        check_environments(
+            self.section, settings.environments, str(settings.source or "parity.toml")
+        )
+        self.store = store
+        self.records = MonitorRecords(store)
+        self.checks = checks_for(self.section, environment_facts(settings))
+        self.prober = prober or Prober(settings, timeout_s=self.section.timeout_s)
+        self.sender = sender or AlertSender(self.records, self.section.alerts)
+        self.capture = capture
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._states: dict[str, StoredState] = self.records.states()
+        #: The last probe of each check (for /metrics).
+        self.last: dict[str, ProbeResult] = {}
+
+    def interval(self, check: CheckSpec) -> float:
+        """Seconds between two probes of ``check``."""
+        return check.interval_s or self.section.interval_s
+
+    def _stored(self, check: CheckSpec) -> StoredState:
+        with self._lock:
+            found = self._states.get(check.key)
+        if found is None:
+            return StoredState(check.key, check.env, CheckState(), CheckState(), None, self.clock())
+        return found
+
+    def run_check(self, check: CheckSpec) -> ProbeResult:
+        """Probe ``check`` once, judge it, store the result and its state, queue alerts."""
+        slow = self.section.slow
+        history = self.records.recent_timings(check.key, slow.recent + slow.baseline)
+        recent = [t.duration_s for t in history[-(slow.recent - 1) :]]
+        probe = self.prober.probe(check, recent)
+        now = self.clock()
+        seen = probe.observation
+        conditions = tuple(evaluate_all(check.conditions, seen))
+        result = ProbeResult(
+            check_key=check.key,
+            environment=check.env,
+            at=now,
+            ok=all(c.ok for c in conditions),
+            http_status=seen.status,
+            duration_s=seen.duration_s,
+            cache_status=probe.cache,
+            error=seen.error,
+            conditions=conditions,
+        )
+        self.records.add_result(result)
+        previous = self._stored(check)
+        thresholds = {
+            "failure_threshold": self.section.failure_threshold,
+            "success_threshold": self.section.success_threshold,
+        }
+        state = advance(
+            previous.state, result.ok, reason=result.failing_reason(), at=now, **thresholds
+        )
+        verdict: SlowVerdict | None = previous.slow
+        slow_state = previous.slow_state
+        if result.ok and seen.duration_s is not None:
+            timings = [*history, Timing(now, seen.duration_s, probe.cache)]
+            verdict = slow_verdict(
+                timings,
+                slo_ms=check.slo_ms,
+                recent=slow.recent,
+                baseline=slow.baseline,
+                alpha=slow.alpha,
+                min_ratio=slow.min_ratio,
+                min_difference_ms=slow.min_difference_ms,
+            )
+            slow_state = advance(
+                slow_state,
+                not verdict.slow,
+                reason=verdict.reason if verdict.slow else "",
+                at=now,
+                **thresholds,
+            )
+        in_maintenance = self.records.maintenance_until(check.env, now) is not None
+        hooks = webhooks_for(self.section.alerts, check.env)
+        kinds: list[tuple[Literal["down", "slow"], CheckState]] = [
+            ("down", state),
+            ("slow", slow_state),
+        ]
+        judged: dict[str, CheckState] = {}
+        for kind, current in kinds:
+            event = alert_due(current, in_maintenance=in_maintenance)
+            if event is not None:
+                self.records.queue_alert(
+                    hooks,
+                    check_key=check.key,
+                    environment=check.env,
+                    kind=kind,
+                    event=event,
+                    at=now,
+                    reason=_alert_reason(check, kind, event, current),
+                )
+                current = mark_alerted(current, event)
+            judged[kind] = current
+        stored = StoredState(check.key, check.env, judged["down"], judged["slow"], verdict, now)
+        self.records.save_state(check.key, check.env, stored.state, stored.slow_state, verdict, now)
+        with self._lock:
+            self._states[check.key] = stored
+            self.last[check.key] = result
+        return result
+
+    def housekeeping(self) -> None:
+        """Roll up closed buckets and delete what is older than the retention."""
+        retention = self.section.retention
+        now = self.clock()
+        self.records.roll_up(now, int(retention.rollup_bucket))
+        self.records.prune(now, retention.raw, retention.rollups)
+
+    def check_drift(self) -> None:
+        """Capture drift since the last deploy marker of every environment that has one."""
+        for name in self.settings.environments:
+            marker = self.records.last_marker(name)
+            if marker is None:
+                continue
+            now = self.clock()
+            try:
+                findings = drift_since(self.settings, self.store, marker, self.capture)
+            except ParityError as exc:
+                self.records.save_drift(name, marker.id, now, [], exc.one_line())
+                continue
+            self.records.save_drift(name, marker.id, now, findings, None)
+
+    def tasks(self) -> list[Task]:
+        """The scheduler's work: every check, alert delivery, housekeeping, drift."""
+        found = [
+            Task(check.key, self.interval(check), partial(self.run_check, check))
+            for check in self.checks
+        ]
+        found.append(Task("alerts", 1.0, self.sender.deliver_due))
+        found.append(
+            Task("housekeeping", self.section.retention.rollup_bucket, self.housekeeping, 5.0)
+        )
+        found.append(Task("drift", self.section.deploy.drift_interval_s, self.check_drift, 2.0))
+        return found

@@ -1,0 +1,214 @@
+"""`content similar` and `content duplicates` against the real sandbox's staging.
+
+Runs on a private sandbox (both change staging for good). Articles are imported with
+`content import --direct --status publish`, as a site publishing imported content would;
+the commands run as real processes (`parity ...`), so exit codes and error lines are the
+ones users see. Production is protected: it is only used to prove the write is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parity.content import Article, Paragraph, parse_article, synthesize, write_articles_dir
+from parity.sandbox import Sandbox
+
+pytestmark = pytest.mark.integration
+
+PARITY = str(Path(sys.executable).parent / "parity")
+SAMPLE = Path(__file__).resolve().parents[1] / "unit/content/data/alphanode-021452.txt"
+LINK = re.compile(r'<li><a href="[^"]*\?p=(\d+)">')
+
+
+@pytest.fixture(scope="module")
+def sandbox(private_sandbox: Sandbox) -> Sandbox:
+    """These commands change staging for good: this module runs on a sandbox of its own."""
+    return private_sandbox
+
+
+@pytest.fixture(scope="module")
+def config(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("similar")
+    path = folder / "parity.toml"
+    text = sandbox.config_path.read_text("utf-8")
+    path.write_text(f'{text}\n[state]\nurl = "sqlite:///{folder / "state.db"}"\n', "utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def sql(root: Any, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with root.cursor() as cur:
+        cur.execute(query, params)
+        return list(cur.fetchall())
+
+
+def parity(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PARITY, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+    )
+
+
+def imported_posts(root: Any) -> dict[int, str]:
+    """Post id -> content of every live imported post."""
+    return {
+        int(post_id): str(content)
+        for post_id, content in sql(
+            root,
+            "SELECT p.ID, p.post_content FROM wp_posts p JOIN wp_postmeta m ON m.post_id = p.ID"
+            " WHERE m.meta_key = 'parity_source_id' AND p.post_status = 'publish'",
+        )
+    }
+
+
+def state(root: Any) -> list[tuple[Any, ...]]:
+    """Every post's content and every similar-posts meta row, ids included."""
+    return sql(root, "SELECT ID, post_content FROM wp_posts ORDER BY ID") + sql(
+        root,
+        "SELECT meta_id, post_id, meta_value FROM wp_postmeta"
+        " WHERE meta_key = 'parity_similar_posts' ORDER BY meta_id",
+    )
+
+
+def near_copy(article: Article, source_id: str) -> Article:
+    """``article`` with a new source id, its first two sections swapped and one word changed."""
+    sections = list(article.sections)
+    sections[0], sections[1] = sections[1], sections[0]
+    first = sections[0]
+    blocks = list(first.blocks)
+    for i, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            blocks[i] = Paragraph(text=block.text.replace(" the ", " a ", 1))
+            break
+    sections[0] = first.model_copy(update={"blocks": blocks})
+    payload = article.meta.payload.model_copy(update={"source_id": source_id})
+    meta = article.meta.model_copy(update={"payload": payload})
+    return article.model_copy(update={"sections": sections, "meta": meta})
+
+
+def test_an_environment_without_posts_is_refused_in_one_line(config: Path, root: Any) -> None:
+    sql(root, "DELETE FROM wp_posts WHERE post_type = 'post'")
+    for args in (("similar",), ("duplicates",)):
+        done = parity(config, "content", *args, "--env", "staging")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("error: staging has no") and done.stderr.count("\n") == 1
+        assert done.stdout == ""
+
+
+@pytest.mark.parametrize("threshold", ["0", "1.5", "-0.2"])
+def test_a_threshold_outside_zero_to_one_is_refused_in_one_line(
+    config: Path, threshold: str
+) -> None:
+    done = parity(config, "content", "duplicates", "--env", "staging", "--threshold", threshold)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --threshold must be above 0 and at most 1")
+    assert done.stderr.count("\n") == 1
+
+
+def test_similar_fills_every_imported_post_with_five_links_and_a_rerun_changes_nothing(
+    config: Path, root: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    articles = [parse_article(SAMPLE.read_text("utf-8")), *synthesize(40, seed=18)]
+    write_articles_dir(articles, folder)
+    imported = parity(
+        config, "content", "import", str(folder), "--env", "staging", "--direct",
+        "--status", "publish", "--format", "json",
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    posts = imported_posts(root)
+    assert len(posts) == 41
+
+    done = parity(config, "content", "similar", "--env", "staging", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["schema_version"], report["ok"], report["environment"]) == (1, True, "staging")
+    assert report["sections_written"] == 41
+
+    published = {
+        int(r[0])
+        for r in sql(
+            root, "SELECT ID FROM wp_posts WHERE post_status = 'publish' AND post_type = 'post'"
+        )
+    }
+    for post_id, content in imported_posts(root).items():
+        assert content.count("Similar Posts") == 1
+        links = [int(i) for i in LINK.findall(content)]
+        assert len(links) == 5 and post_id not in links and set(links) <= published
+        [(meta,)] = sql(
+            root,
+            "SELECT meta_value FROM wp_postmeta WHERE post_id = %s"
+            " AND meta_key = 'parity_similar_posts'",
+            [post_id],
+        )
+        # The stored list (PHP array of {id, score}) is the one the section shows.
+        assert [int(i) for i in re.findall(r's:2:"id";i:(\d+);', meta)] == links
+
+    sample_id = next(
+        int(r[0])
+        for r in sql(
+            root,
+            "SELECT post_id FROM wp_postmeta WHERE meta_key = 'parity_source_id'"
+            " AND meta_value = 'alphanode-021452'",
+        )
+    )
+    sample = next(item for item in report["similar"] if item["post_id"] == sample_id)
+    print("similar posts of the sample article:")
+    for entry in sample["similar"]:
+        print(f"  {entry['score']:.3f}  {entry['title']}")
+    assert len(sample["similar"]) == 5
+
+    before = state(root)
+    again = parity(config, "content", "similar", "--env", "staging", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    rerun = json.loads(again.stdout)
+    assert (rerun["meta_written"], rerun["sections_written"]) == (0, 0)
+    assert state(root) == before
+
+
+def test_a_protected_environment_is_refused(config: Path) -> None:
+    done = parity(config, "content", "similar", "--env", "production")
+    assert done.returncode == 2
+    assert "protected" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_duplicates_lists_a_near_copy_with_its_original(
+    config: Path, root: Any, tmp_path: Path
+) -> None:
+    original = next(synthesize(1, seed=77))
+    folder = tmp_path / "copies"
+    write_articles_dir([original, near_copy(original, "alphanode-copy-1")], folder)
+    imported = parity(
+        config, "content", "import", str(folder), "--env", "staging", "--direct",
+        "--format", "json",
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    ids = sorted(
+        int(r[0])
+        for r in sql(
+            root,
+            "SELECT post_id FROM wp_postmeta WHERE meta_key = 'parity_source_id'"
+            " AND meta_value IN (%s, %s)",
+            [original.source_id, "alphanode-copy-1"],
+        )
+    )
+    done = parity(config, "content", "duplicates", "--env", "staging", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["schema_version"], report["ok"], report["environment"]) == (1, False, "staging")
+    clusters = [[p["post_id"] for p in c["posts"]] for c in report["clusters"]]
+    assert ids in clusters
+    cluster = report["clusters"][clusters.index(ids)]
+    assert 0.8 <= cluster["similarity"] < 1
+    assert {p["status"] for p in cluster["posts"]} == {"pending"}

@@ -1,0 +1,249 @@
+"""`parity rehearse` against the real sandbox, with staging's postmeta grown to 200k rows.
+
+Runs on a private sandbox (the module grows staging's postmeta for good). Each test runs
+the real command (a subprocess, as a user would) and checks that staging's own tables
+are unchanged (CHECKSUM TABLE before and after) and that no scratch table is left.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parity.sandbox import Sandbox
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PARITY = str(Path(sys.executable).parent / "parity")
+GROWN_ROWS = 200_000
+
+
+@pytest.fixture(scope="module")
+def sandbox(private_sandbox: Sandbox) -> Sandbox:
+    """The module grows staging's postmeta: it runs on a sandbox of its own."""
+    return private_sandbox
+
+
+def sql(root: Any, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with root.cursor() as cur:
+        cur.execute(query, params)
+        return list(cur.fetchall())
+
+
+@pytest.fixture(scope="module")
+def grown(root: Any) -> int:
+    """Staging's postmeta with 200k more rows (1000 keys, one value each), fast on the server."""
+    sql(
+        root,
+        "INSERT INTO wp_postmeta (post_id, meta_key, meta_value)"
+        " SELECT 1 + seq MOD 50, CONCAT('grown_', seq MOD 1000),"
+        f" CONCAT('value ', seq) FROM seq_1_to_{GROWN_ROWS}",
+    )
+    sql(root, "ANALYZE TABLE wp_postmeta")
+    return int(sql(root, "SELECT COUNT(*) FROM wp_postmeta")[0][0])
+
+
+def checksums(root: Any) -> dict[str, int]:
+    tables = [r[0] for r in sql(root, "SHOW TABLES")]
+    marks = ", ".join(f"`{t}`" for t in tables)
+    return {str(name): int(value) for name, value in sql(root, f"CHECKSUM TABLE {marks}")}
+
+
+@pytest.fixture
+def unchanged(root: Any, grown: int) -> Iterator[None]:
+    """Staging's own tables hold the same data after the test, and no scratch is left."""
+    before = checksums(root)
+    yield
+    after = checksums(root)
+    assert [t for t in after if "prh_" in t] == [], "a scratch table was left behind"
+    assert after == before
+
+
+def parity(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PARITY, "--config", str(config), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def rehearse(config: Path, tmp_path: Path, migration: str) -> tuple[int, dict[str, Any]]:
+    path = tmp_path / "migration.sql"
+    path.write_text(migration, encoding="utf-8")
+    done = parity(config, "rehearse", str(path), "--env", "staging", "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def plan(report: dict[str, Any], query: str) -> dict[str, Any]:
+    return next(p for p in report["plans"] if p["query"] == query)
+
+
+def test_postmeta_holds_at_least_200k_rows(grown: int) -> None:
+    assert grown >= GROWN_ROWS
+
+
+def test_add_column_at_the_end_runs_instant_without_blocked_writes(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    code, report = rehearse(
+        sandbox.config_path,
+        tmp_path,
+        "ALTER TABLE wp_postmeta ADD COLUMN parity_note varchar(20) NULL;",
+    )
+    run = report["runs"][0]
+    assert (code, report["ok"], run["algorithm"]) == (0, True, "INSTANT")
+    assert run["load"]["writes"] > 0 and run["load"]["blocked_writes"] == 0
+    assert run["table_rows"] >= GROWN_ROWS
+    assert report["rollback"]["restored"] is True
+    assert report["schema_version"] == 1 and report["environment"] == "staging"
+    assert report["started_at"].endswith("+00:00")
+
+
+def test_add_index_on_meta_value_keeps_writes_flowing_and_the_value_lookup_uses_it(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    code, report = rehearse(
+        sandbox.config_path,
+        tmp_path,
+        "ALTER TABLE wp_postmeta ADD INDEX meta_value (meta_value(32));",
+    )
+    run = report["runs"][0]
+    assert code == 0
+    assert run["algorithm"] in ("NOCOPY", "INPLACE")
+    assert run["load"]["writes"] > 0 and run["load"]["blocked_writes"] == 0
+    lookup = plan(report, "meta lookup by value")
+    assert lookup["before"]["tables"][0]["access_type"] == "ALL"
+    assert lookup["after"]["tables"][0]["key"] == "meta_value"
+    assert lookup["status"] == "improved"
+    assert "wp_postmeta: ALL -> ref (meta_value)" in lookup["reasons"]
+    assert report["rollback"]["restored"] is True
+
+
+def test_a_column_type_change_needs_copy_blocks_writes_and_fails(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    code, report = rehearse(
+        sandbox.config_path,
+        tmp_path,
+        "ALTER TABLE wp_postmeta MODIFY meta_key varchar(191) CHARACTER SET latin1 NULL;",
+    )
+    run = report["runs"][0]
+    assert (code, report["ok"], run["algorithm"]) == (1, False, "COPY")
+    assert [a["algorithm"] for a in run["refused"]] == ["INSTANT", "NOCOPY", "INPLACE"]
+    # The writers waited on the table's metadata lock for about the whole copy.
+    assert run["load"]["blocked_writes"] > 0
+    assert run["load"]["metadata_lock_wait_s"] > 0
+    assert run["load"]["longest_stall_s"] >= run["duration_s"] / 2
+    assert any("needs ALGORITHM=COPY on wp_postmeta" in r for r in report["verdict"]["reasons"])
+    assert report["rollback"]["restored"] is True, report["rollback"]
+
+
+def test_dropping_meta_key_regresses_the_meta_lookup_to_a_full_scan_and_fails(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    code, report = rehearse(sandbox.config_path, tmp_path, "DROP INDEX meta_key ON wp_postmeta;")
+    lookup = plan(report, "meta lookup by key")
+    assert code == 1
+    assert lookup["before"]["tables"][0]["access_type"] == "ref"
+    assert lookup["before"]["tables"][0]["key"] == "meta_key"
+    assert lookup["after"]["tables"][0]["access_type"] == "ALL"
+    assert lookup["status"] == "regressed" and lookup["significant"] is True
+    assert any(
+        r.startswith("query 'meta lookup by key' regresses") for r in report["verdict"]["reasons"]
+    )
+    removed = [f for f in report["index_findings"] if f["kind"] == "removed_in_use"]
+    assert [f["index"] for f in removed] == ["meta_key"]
+    assert report["rollback"]["restored"] is True
+
+
+def test_the_user_query_file_is_compared_too(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    queries = tmp_path / "queries.sql"
+    queries.write_text("SELECT post_id FROM wp_postmeta WHERE meta_key = 'grown_7';\n", "utf-8")
+    migration = tmp_path / "migration.sql"
+    migration.write_text("DROP INDEX meta_key ON wp_postmeta;", "utf-8")
+    done = parity(
+        sandbox.config_path, "rehearse", str(migration), "--env", "staging",
+        "--queries", str(queries), "--write-load", "1", "--format", "markdown",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "| query 1 of the query file |" in done.stdout
+    assert "**regressed**" in done.stdout
+    assert "ADD KEY `meta_key` (`meta_key`(191));" in done.stdout
+
+
+def test_keep_leaves_the_copy_with_staging_s_rows_until_dropped(
+    sandbox: Sandbox, tmp_path: Path, root: Any, grown: int
+) -> None:
+    path = tmp_path / "m.sql"
+    path.write_text("ALTER TABLE wp_postmeta ADD COLUMN kept int;")
+    done = parity(
+        sandbox.config_path, "rehearse", str(path), "--env", "staging", "--keep",
+        "--write-load", "0", "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    scratch = report["scratch_prefix"] + "wp_postmeta"
+    try:
+        assert report["kept"] is True and report["runs"][0]["load"]["threads"] == 0
+        # Rolled back: the kept copy has staging's schema and rows again.
+        assert sql(root, f"SELECT COUNT(*) FROM `{scratch}`")[0][0] == grown
+        assert "kept" not in [r[0] for r in sql(root, f"SHOW COLUMNS FROM `{scratch}`")]
+    finally:
+        sql(root, f"DROP TABLE IF EXISTS `{scratch}`")
+
+
+def test_unparseable_sql_exits_2_naming_the_statement(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    path = tmp_path / "bad.sql"
+    path.write_text(
+        "ALTER TABLE wp_postmeta ADD COLUMN a int;\nALTER TABLE wp_postmeta ADD COLUMN;"
+    )
+    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "staging")
+    assert done.returncode == 2
+    assert "statement 2" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_table_that_does_not_exist_exits_2_naming_the_statement(
+    sandbox: Sandbox, tmp_path: Path, unchanged: None
+) -> None:
+    path = tmp_path / "missing.sql"
+    path.write_text(
+        "ALTER TABLE wp_postmeta ADD COLUMN a int;\nALTER TABLE wp_nothing ADD COLUMN b int;"
+    )
+    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "staging")
+    assert done.returncode == 2
+    assert "statement 2" in done.stderr and "wp_nothing does not exist" in done.stderr
+
+
+def test_a_protected_environment_exits_2_and_production_is_unchanged(
+    sandbox: Sandbox, tmp_path: Path, root: Any
+) -> None:
+    production = sandbox.database("production")
+    before = sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`")
+    path = tmp_path / "m.sql"
+    path.write_text("ALTER TABLE wp_postmeta ADD COLUMN a int;")
+    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "production")
+    assert done.returncode == 2
+    assert "protected" in done.stderr
+    assert sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`") == before
+    tables = sql(root, f"SHOW TABLES FROM `{production}` LIKE 'prh\\_%'")
+    assert tables == []
+
+
+def test_explain_shows_the_plan_of_one_query(sandbox: Sandbox, unchanged: None) -> None:
+    done = parity(
+        sandbox.config_path, "rehearse", "--env", "staging", "--format", "json",
+        "--explain", "SELECT post_id FROM wp_postmeta WHERE meta_key = 'grown_3'",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["plan"]["tables"][0]["access_type"] == "ref"
+    assert report["plan"]["tables"][0]["key"] == "meta_key"
