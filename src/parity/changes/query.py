@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from parity.errors import InputError
+from parity.jobs.sqlcheck import single_select
 
 __all__ = ["check_select", "plan_figures"]
 
@@ -32,18 +33,24 @@ _FORBIDDEN = re.compile(r"\b(into|for\s+update|lock\s+in\s+share\s+mode|sleep|be
 
 
 def check_select(sql: str) -> str:
-    """``sql`` without a trailing ``;`` when it is one read-only SELECT; else InputError."""
-    text = sql.strip().rstrip(";").strip()
-    bare = _STRINGS.sub("''", text)  # what is inside quotes says nothing about the statement
-    if not re.match(r"select\b", bare, re.I):
+    """``sql`` without a trailing ``;`` when it is one read-only SELECT; else InputError.
+
+    The statement's shape (one SELECT, no second statement, no executable comment) is
+    judged by the one lexer parity has for that, :func:`parity.jobs.sqlcheck.single_select`;
+    this adds what running it with ANALYZE on an environment must also exclude.
+    """
+    try:
+        text = single_select(sql)
+    except ValueError as exc:
+        raise InputError(f"the query {exc}", hint="give one read-only SELECT") from None
+    if not re.match(r"\s*select\b", text, re.I):
         raise InputError(
-            "--query must be a SELECT: parity runs it (ANALYZE) on the environment, read-only"
+            "the query must be a SELECT: parity runs it (ANALYZE) on the environment, read-only"
         )
-    if ";" in bare:
-        raise InputError("--query must be one statement (no ';' inside it)")
+    bare = _STRINGS.sub("''", text)  # what is inside quotes says nothing about the statement
     found = _FORBIDDEN.search(bare)
     if found:
-        raise InputError(f"--query must only read: {found.group(0).upper()} is not allowed")
+        raise InputError(f"the query must only read: {found.group(0).upper()} is not allowed")
     return text
 
 

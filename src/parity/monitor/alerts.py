@@ -20,13 +20,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from parity.monitor.records import AlertRow, MonitorRecords
 from parity.monitor.settings import AlertWebhook
 from parity.store.clock import utc_now
+from parity.targets.webhook import post_json
+
+if TYPE_CHECKING:
+    from httpx import BaseTransport
 
 __all__ = ["MAX_BACKOFF_S", "AlertSender", "alert_body", "backoff_s", "webhooks_for"]
 
@@ -72,7 +74,7 @@ class AlertSender:
         records: MonitorRecords,
         webhooks: Sequence[AlertWebhook],
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: BaseTransport | None = None,
     ) -> None:
         self.records = records
         self.webhooks: Mapping[str, AlertWebhook] = {w.name: w for w in webhooks}
@@ -80,16 +82,7 @@ class AlertSender:
 
     def _post(self, hook: AlertWebhook, body: dict[str, Any]) -> str | None:
         """POST ``body``; None when the webhook took it (2xx), else why not."""
-        try:
-            with httpx.Client(
-                transport=self.transport, timeout=httpx.Timeout(hook.timeout_s)
-            ) as client:
-                response = client.post(hook.url, json=body)
-        except httpx.HTTPError as exc:
-            return f"no answer ({exc.__class__.__name__})"
-        if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
+        return post_json(hook.url, body, timeout_s=hook.timeout_s, transport=self.transport)
 
     def deliver_due(self, now: datetime | None = None) -> int:
         """Try every due alert once; returns how many were delivered."""

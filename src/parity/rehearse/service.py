@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from parity.changes.query import check_select
 from parity.drift.schema import shape_tables
 from parity.environments import EnvironmentSettings
 from parity.errors import DatabaseError, InputError, ParityError
@@ -536,6 +537,8 @@ def explain_query(
     A SELECT's ANALYZE only reads, so it runs on the environment's tables themselves
     (no copy needed); anything but one SELECT is refused.
     """
+    # ANALYZE runs the query on the environment itself: one read-only SELECT only.
+    check_select(sql)
     statements = parse_queries(sql)
     if len(statements) != 1:
         raise InputError("--explain takes exactly one SELECT")

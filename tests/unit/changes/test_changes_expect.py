@@ -12,6 +12,7 @@ from parity.changes.expect import (
     parse_expectation,
     parse_expectations,
 )
+from parity.changes.query import check_select
 from parity.errors import InputError
 
 
@@ -95,3 +96,19 @@ def test_a_query_or_command_expectation_without_its_evidence_is_not_met() -> Non
     results = evaluate(parse_expectations(["query rows_examined < 10", "command exit 0"]), [])
     assert [r.met for r in results] == [False, False]
     assert "--query" in results[0].detail and "--command" in results[1].detail
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1; DELETE FROM wp_posts",
+        "/*!50000 DELETE FROM wp_posts */ SELECT 1",
+        "SELECT ID FROM wp_posts FOR UPDATE",
+        "SELECT ID INTO OUTFILE '/tmp/x' FROM wp_posts",
+        "DELETE FROM wp_posts",
+    ],
+)
+def test_only_one_read_only_select_is_run_with_analyze(sql: str) -> None:
+    with pytest.raises(InputError):
+        check_select(sql)
+    assert check_select("SELECT ID FROM wp_posts WHERE post_title = 'a;b';").endswith("'a;b'")
