@@ -42,6 +42,7 @@ from parity.content.importer.postdata import bookkeeping_meta
 from parity.jobs import RunRecord
 from parity.sandbox import Sandbox, SandboxPorts
 from parity.store import open_store
+from parity.targets.database import Database
 
 GOAL = 2000.0
 
@@ -146,7 +147,9 @@ def timed_import(
     store = open_store(f"sqlite:///{state}")
     before = Cpu.now(mysqld)
     started = time.perf_counter()
-    record = import_articles(settings, ImportRequest("staging", (folder,), **options), store=store)
+    request = ImportRequest("staging", (folder,), **options)
+    with Database.connect(settings.environment("staging")) as db:
+        record = import_articles(settings, request, db=db, store=store)
     seconds = time.perf_counter() - started
     store.close()
     if record.status.value != "succeeded" or record.check_status != "passed":

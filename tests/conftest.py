@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from parity.store import Store, open_store
+from parity.store import Store
+from store_backends import backends_for, default_backend, open_test_store
+from store_backends import postgres_server as postgres_server  # session fixtures
+from store_backends import postgres_store_url as postgres_store_url
 
 RunParity = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -37,11 +40,23 @@ def run_parity(tmp_path: Path) -> RunParity:
     return run
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "store_backends: run its `store` tests on SQLite and on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("store_backends") is not None
+        if backends := backends_for(metafunc.definition, marked):
+            metafunc.parametrize("store", backends, indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """parity's state store in a fresh SQLite file of the test's own, closed afterwards."""
-    opened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    try:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """parity's state store, fresh for the test and closed afterwards: a SQLite file, or
+    a throwaway PostgreSQL database (see tests/store_backends.py)."""
+    backend = getattr(request, "param", None) or default_backend()
+    with open_test_store(request, backend, tmp_path) as opened:
         yield opened
-    finally:
-        opened.close()

@@ -36,6 +36,7 @@ from parity.environments import (
 )
 from parity.errors import ConfigError, MissingVariable
 from parity.jobs.settings import JobsSection
+from parity.media.settings import MediaSection
 from parity.monitor.settings import MonitorSection
 from parity.refresh.settings import RefreshSection
 from parity.rehearse.settings import RehearseSection
@@ -43,6 +44,7 @@ from parity.rehearse.settings import RehearseSection
 __all__ = [
     "CONFIG_SEARCH_PATHS",
     "Settings",
+    "config_asked_for",
     "find_config",
     "load_settings",
     "settings_from_mapping",
@@ -76,6 +78,7 @@ class Settings(StrictModel):
     jobs: JobsSection = Field(default_factory=JobsSection)
     monitor: MonitorSection = Field(default_factory=MonitorSection)
     rehearse: RehearseSection = Field(default_factory=RehearseSection)
+    media: MediaSection = Field(default_factory=MediaSection)
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -83,6 +86,25 @@ class Settings(StrictModel):
         protected = tuple(env for env in self.environments.values() if env.protected)
         for env in self.environments.values():
             env._protected_peers = tuple(p for p in protected if p is not env)
+        return self
+
+    @model_validator(mode="after")
+    def _media_fallbacks_name_environments(self) -> Settings:
+        for name, env in self.environments.items():
+            if env.media is None:
+                continue
+            source = env.media.proxy_from
+            if source == name:
+                raise ValueError(
+                    f"environments.{name}.media.proxy_from: an environment cannot serve its"
+                    " own missing uploads (name another one, e.g. production)"
+                )
+            if source not in self.environments:
+                known = ", ".join(sorted(self.environments))
+                raise ValueError(
+                    f"environments.{name}.media.proxy_from: no environment named {source!r}"
+                    f" (known: {known})"
+                )
         return self
 
     def masked(self) -> dict[str, Any]:
@@ -152,23 +174,31 @@ def _mask_secrets(value: object) -> object:
     return value
 
 
-def find_config(explicit: Path | None = None) -> Path:
-    """The config file to use: ``explicit``, ``$PARITY_CONFIG`` or the first one found."""
+def config_asked_for(explicit: Path | None = None) -> Path | None:
+    """The config file parity would read, in the one search order: ``explicit``
+    (``--config``), ``$PARITY_CONFIG``, then the first of :data:`CONFIG_SEARCH_PATHS`
+    that exists; None when none is asked for and none is found.
+
+    A file asked for (``--config``, ``$PARITY_CONFIG``) is returned even when it does not
+    exist: :func:`find_config` then says so.
+    """
     if explicit is not None:
-        if not explicit.is_file():
-            raise ConfigError(
-                f"{explicit}: no such config file", hint="run `parity init` to write one"
-            )
         return explicit
     from_env = os.environ.get("PARITY_CONFIG")
     if from_env:
-        path = Path(from_env)
-        if not path.is_file():
-            raise ConfigError(f"{path} (from $PARITY_CONFIG): no such config file")
+        return Path(from_env)
+    return next((path for path in CONFIG_SEARCH_PATHS if path.is_file()), None)
+
+
+def find_config(explicit: Path | None = None) -> Path:
+    """The config file to use: ``explicit``, ``$PARITY_CONFIG`` or the first one found."""
+    path = config_asked_for(explicit)
+    if path is not None and not path.is_file():
+        if explicit is not None:
+            raise ConfigError(f"{path}: no such config file", hint="run `parity init` to write one")
+        raise ConfigError(f"{path} (from $PARITY_CONFIG): no such config file")
+    if path is not None:
         return path
-    for candidate in CONFIG_SEARCH_PATHS:
-        if candidate.is_file():
-            return candidate
     raise ConfigError(
         "no parity.toml here",
         hint="run `parity init`, `parity sandbox up`, or pass --config FILE",

@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PrivateAttr,
     SecretStr,
     field_validator,
@@ -33,6 +34,7 @@ __all__ = [
     "DatabaseURL",
     "EnvironmentSettings",
     "Login",
+    "MediaFallback",
     "StrictModel",
     "parse_database_url",
 ]
@@ -174,6 +176,17 @@ class CacheEndpoint(StrictModel):
     purge_url: str | None = None
 
 
+class MediaFallback(StrictModel):
+    """Where the uploads this environment lacks are served from (``parity media proxy``).
+
+    The nginx rule tries the environment's own file first, then fetches it from
+    ``proxy_from``'s site once, and remembers a miss for ``negative_cache_s`` seconds.
+    """
+
+    proxy_from: str
+    negative_cache_s: int = Field(default=60, ge=1, le=3600)
+
+
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -192,6 +205,8 @@ class EnvironmentSettings(StrictModel):
     login: Login | None = None
     cache: CacheEndpoint | None = None
     wp_content_dir: str | None = None
+    uploads_path: str | None = None
+    media: MediaFallback | None = None
     # The protected environments of the same config (set by Settings): the write guard
     # refuses a write to this environment that reaches one of their databases.
     _protected_peers: tuple[EnvironmentSettings, ...] = PrivateAttr(default=())
@@ -212,6 +227,27 @@ class EnvironmentSettings(StrictModel):
         if not _PREFIX.fullmatch(value):
             raise ValueError("may contain only letters, digits and underscores")
         return value
+
+    @field_validator("uploads_path")
+    @classmethod
+    def _uploads_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "\0" in value or not value.strip():
+            raise ValueError("must be a folder's path")
+        if not value.startswith("/"):
+            raise ValueError("must be an absolute path (the folder holding YYYY/MM/...)")
+        return value.rstrip("/") or "/"
+
+    @property
+    def uploads_dir(self) -> str | None:
+        """This site's uploads folder on this machine: ``uploads_path``, else
+        ``wp_content_dir``/uploads; None when neither is configured."""
+        if self.uploads_path is not None:
+            return self.uploads_path
+        if self.wp_content_dir is not None:
+            return self.wp_content_dir.rstrip("/") + "/uploads"
+        return None
 
     @property
     def host(self) -> str:

@@ -87,7 +87,7 @@ def slow(sandbox: Sandbox, config: Path, warmed: None) -> Path:
 
 def _rollback_command(sandbox: Sandbox) -> str:
     return _parity(
-        "sandbox", "fault", "staging", SLOW, "--sleep-ms", str(SLEEP_MS),
+        "sandbox", "fault", "staging", "--route", SLOW, "--sleep-ms", str(SLEEP_MS),
         "--state-dir", str(sandbox.state_dir),
     )  # fmt: skip
 
@@ -99,7 +99,7 @@ def _cli(config: Path, *args: str) -> Result:
 
 def _open(config: Path, sandbox: Sandbox, name: str, *extra: str) -> Result:
     return _cli(
-        config, "change", "open", name, "--env", "staging",
+        config, "change", "open", name, "staging",
         "--route", SLOW, "--owner", "ana", "--expect", "median -20%",
         "--rollback", _rollback_command(sandbox), "--samples", SAMPLES, "--format", "json",
         *extra,
@@ -129,7 +129,7 @@ def _json(done: Result, title: str | None = None) -> dict[str, Any]:
 
 def _remove_the_slowness(config: Path, sandbox: Sandbox) -> None:
     state = ["--state-dir", str(sandbox.state_dir)]
-    done = _cli(config, "sandbox", "fault", "staging", SLOW, "--clear", *state)
+    done = _cli(config, "sandbox", "fault", "staging", "--route", SLOW, "--clear", *state)
     assert done.exit_code == 0, done.output
 
 
@@ -246,9 +246,9 @@ def test_a_change_that_also_alters_a_plugin_option_warns_that_two_things_changed
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--env", "staging", "--route", SLOW], "without a ready rollback"),
-        (["--env", "production", "--route", SLOW, "--rollback", "true"], "protected"),
-        (["--env", "staging", "--route", "/no-such-page/", "--rollback", "true"], "HTTP 404"),
+        (["staging", "--route", SLOW], "without a ready rollback"),
+        (["production", "--route", SLOW, "--rollback", "true"], "protected"),
+        (["staging", "--route", "/no-such-page/", "--rollback", "true"], "HTTP 404"),
     ],
     ids=["no-rollback", "protected", "route-404"],
 )
@@ -260,8 +260,8 @@ def test_a_change_is_not_opened_without_rollback_on_production_or_on_a_404(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(sys, "argv", [
-        "parity", "--config", str(config), "change", "open", "refused", "--owner", "ana",
-        "--expect", "median -20%", *args,
+        "parity", "--config", str(config), "change", "open", "refused", *args,
+        "--owner", "ana", "--expect", "median -20%",
     ])  # fmt: skip
     with pytest.raises(SystemExit) as exited:
         main()  # the real entry point: its error handler makes the one line and the exit

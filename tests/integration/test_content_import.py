@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,14 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from content_runs import import_articles, rollback_import
 from typer.testing import CliRunner
 
 from parity.cli import content_cmd
 from parity.config import Settings, load_settings
 from parity.content import Article, synthesize, write_articles_dir
-from parity.content.importer import ImportRequest, import_articles, rollback_import
+from parity.content.importer import ImportRequest
 from parity.errors import InputError, ProtectedEnvironment
 from parity.jobs import JobRecords, RunStatus
+from parity.refresh import hooks
 from parity.sandbox import Sandbox
 from parity.store import Store, open_store
 from parity.targets import Site
@@ -252,40 +253,40 @@ def test_kill_9_halfway_then_a_rerun_gives_every_article_exactly_once(
 ) -> None:
     total = 60
     folder = articles_dir(tmp_path / "articles", list(synthesize(total, seed=105)))
-    state = sqlite3.connect(settings.state_url().removeprefix("sqlite:///"))
+    marker = tmp_path / "paused-at-import"
     process = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "from parity.cli.content_cmd import app; app()",
             "import",
-            str(folder),
-            "--env",
             "staging",
+            str(folder),
             "--batch-size",
             "4",
         ],
-        env={**os.environ, "PARITY_CONFIG": str(config)},
+        env={
+            **os.environ,
+            "PARITY_CONFIG": str(config),
+            # The test hook: after its first batch is written and recorded, the import
+            # writes the marker and waits there to be killed.
+            hooks.PAUSE_ENV: "import",
+            hooks.PAUSE_FILE_ENV: str(marker),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                row = state.execute(
-                    "SELECT items_done FROM job_runs ORDER BY id LIMIT 1"
-                ).fetchone()
-            except sqlite3.OperationalError:
-                row = None  # the store is being created
-            if row and row[0] >= total // 3:
-                break
-            assert process.poll() is None, "the import finished before it could be killed"
-            time.sleep(0.02)
+        deadline = time.monotonic() + 120
+        while not marker.exists():  # bounded by the deadline, not raced by a poll interval
+            assert process.poll() is None, "the import ended before it reached its pause"
+            assert time.monotonic() < deadline, "the import never finished its first batch"
+            time.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
     finally:
+        if process.poll() is None:
+            process.kill()
         process.wait()
-        state.close()
     assert process.returncode == -signal.SIGKILL
     partial = posts_by_source(root)
     assert 0 < len(partial) < total
@@ -340,7 +341,7 @@ def test_the_expected_result_fails_when_posts_are_missing(
     folder = articles_dir(tmp_path / "articles", list(synthesize(5, seed=107)))
     runner = CliRunner()
     env = {"PARITY_CONFIG": str(config), "COLUMNS": "200"}
-    args = ["import", str(folder), "--env", "staging", "--direct", "--format", "json"]
+    args = ["import", "staging", str(folder), "--direct", "--format", "json"]
     assert runner.invoke(content_cmd.app, args, env=env).exit_code == 0
     doomed = list(posts_by_source(root).values())[:2]
     sql(root, "DELETE FROM wp_posts WHERE ID IN (%s, %s)", [doomed[0][0], doomed[1][0]])

@@ -12,12 +12,13 @@ from typing import Any
 
 import MySQLdb
 import pytest
+from content_runs import import_articles
 
 from parity.config import load_settings
 from parity.content import synthesize, write_articles_dir
 from parity.content.article import Paragraph
 from parity.content.files import article_file_name
-from parity.content.importer import ImportRequest, import_articles
+from parity.content.importer import ImportRequest
 from parity.refresh.guards import target_key
 from parity.refresh.locking import TargetLock
 from parity.sandbox import Sandbox
@@ -99,9 +100,8 @@ def test_an_import_is_refused_while_a_refresh_holds_the_environment(
                     str(config),
                     "content",
                     "import",
-                    str(folder),
-                    "--env",
                     "staging",
+                    str(folder),
                     *direct,
                 )
                 assert result.returncode == 2, result.stdout + result.stderr
@@ -189,7 +189,7 @@ def test_an_article_over_the_packet_limit_is_named_and_its_batch_not_written(
         before = _imported(sandbox)
         args = ["--batch-size", "2"] + (["--direct"] if path == "direct" else [])
         result = run_parity(
-            "--config", str(config), "content", "import", str(folder), "--env", "staging", *args
+            "--config", str(config), "content", "import", "staging", str(folder), *args
         )
     finally:
         _sql(sandbox, f"SET GLOBAL max_allowed_packet = {int(limit)}")

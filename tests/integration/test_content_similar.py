@@ -15,10 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from parity.content import Article, Paragraph, parse_article, synthesize, write_articles_dir
 from parity.sandbox import Sandbox
+from parity.sandbox.seed import SAMPLE_SLUG
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +102,7 @@ def near_copy(article: Article, source_id: str) -> Article:
 def test_an_environment_without_posts_is_refused_in_one_line(config: Path, root: Any) -> None:
     sql(root, "DELETE FROM wp_posts WHERE post_type = 'post'")
     for args in (("similar",), ("duplicates",)):
-        done = parity(config, "content", *args, "--env", "staging")
+        done = parity(config, "content", *args, "staging")
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("error: staging has no") and done.stderr.count("\n") == 1
         assert done.stdout == ""
@@ -110,7 +112,7 @@ def test_an_environment_without_posts_is_refused_in_one_line(config: Path, root:
 def test_a_threshold_outside_zero_to_one_is_refused_in_one_line(
     config: Path, threshold: str
 ) -> None:
-    done = parity(config, "content", "duplicates", "--env", "staging", "--threshold", threshold)
+    done = parity(config, "content", "duplicates", "staging", "--threshold", threshold)
     assert done.returncode == 2
     assert done.stderr.startswith("error: --threshold must be above 0 and at most 1")
     assert done.stderr.count("\n") == 1
@@ -130,7 +132,7 @@ def test_similar_fills_every_imported_post_with_five_links_and_a_rerun_changes_n
     posts = imported_posts(root)
     assert len(posts) == 41
 
-    done = parity(config, "content", "similar", "--env", "staging", "--format", "json")
+    done = parity(config, "content", "similar", "staging", "--format", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["schema_version"], report["ok"], report["environment"]) == (1, True, "staging")
@@ -170,7 +172,7 @@ def test_similar_fills_every_imported_post_with_five_links_and_a_rerun_changes_n
     assert len(sample["similar"]) == 5
 
     before = state(root)
-    again = parity(config, "content", "similar", "--env", "staging", "--format", "json")
+    again = parity(config, "content", "similar", "staging", "--format", "json")
     assert again.returncode == 0, again.stderr
     rerun = json.loads(again.stdout)
     assert (rerun["meta_written"], rerun["sections_written"]) == (0, 0)
@@ -178,7 +180,7 @@ def test_similar_fills_every_imported_post_with_five_links_and_a_rerun_changes_n
 
 
 def test_a_protected_environment_is_refused(config: Path) -> None:
-    done = parity(config, "content", "similar", "--env", "production")
+    done = parity(config, "content", "similar", "production")
     assert done.returncode == 2
     assert "protected" in done.stderr and done.stderr.count("\n") == 1
 
@@ -203,7 +205,7 @@ def test_duplicates_lists_a_near_copy_with_its_original(
             [original.source_id, "alphanode-copy-1"],
         )
     )
-    done = parity(config, "content", "duplicates", "--env", "staging", "--format", "json")
+    done = parity(config, "content", "duplicates", "staging", "--format", "json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert (report["schema_version"], report["ok"], report["environment"]) == (1, False, "staging")
@@ -212,3 +214,81 @@ def test_duplicates_lists_a_near_copy_with_its_original(
     cluster = report["clusters"][clusters.index(ids)]
     assert 0.8 <= cluster["similarity"] < 1
     assert {p["status"] for p in cluster["posts"]} == {"pending"}
+
+
+def test_after_seeding_2000_articles_every_article_on_staging_gets_five_links(
+    sandbox: Sandbox, config: Path, root: Any
+) -> None:
+    """The issue's setting: `sandbox seed --articles 2000` fills production, a refresh
+    copies it to staging, `content similar` lists 5 posts for each article; a rerun
+    writes nothing. (Last in the module: the refresh replaces staging's posts.)"""
+    seeded = subprocess.run(
+        [PARITY, "sandbox", "seed", "--state-dir", str(sandbox.state_dir),
+         "--articles", "2000", "--format", "json"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert seeded.returncode == 0, seeded.stderr
+    refreshed = parity(config, "refresh", "--from", "production", "--to", "staging", "--yes")
+    assert refreshed.returncode == 0, refreshed.stderr
+    articles = {
+        int(post_id): str(content)
+        for post_id, content in sql(
+            root,
+            "SELECT p.ID, p.post_content FROM wp_posts p JOIN wp_postmeta m ON m.post_id = p.ID"
+            " WHERE m.meta_key = 'article_site' AND p.post_status = 'publish'"
+            " AND p.post_type = 'post'",
+        )
+    }
+    assert len(articles) == 2001  # the sample article and 2,000 synthesized ones
+
+    done = parity(config, "content", "similar", "staging", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["sections_written"] == len(articles)
+
+    published = dict(
+        sql(
+            root,
+            "SELECT ID, post_content FROM wp_posts WHERE post_type = 'post'"
+            " AND post_status = 'publish'",
+        )
+    )
+    for post_id in articles:
+        content = str(published[post_id])
+        links = [int(i) for i in LINK.findall(content)]
+        assert content.count("Similar Posts") == 1, post_id
+        assert len(links) == 5 and post_id not in links and set(links) <= set(published)
+
+    [(sample_id,)] = sql(
+        root, "SELECT ID FROM wp_posts WHERE post_name = %s AND post_type = 'post'", [SAMPLE_SLUG]
+    )
+    sample = next(item for item in report["similar"] if item["post_id"] == sample_id)
+    print(f"similar posts of the sample article ({sample['title']}), of {report['posts']}:")
+    for entry in sample["similar"]:
+        print(f"  {entry['score']:.3f}  {entry['post_id']}  {entry['title']}")
+    assert len(sample["similar"]) == 5
+
+    # A page view serves the stored list: the page WordPress renders has the five links
+    # of the post's meta, in order (the section is part of the stored content).
+    page = httpx.get(f"{sandbox.staging_url}/?p={sample_id}", follow_redirects=True, timeout=60)
+    assert page.status_code == 200
+    [(meta,)] = sql(
+        root,
+        "SELECT meta_value FROM wp_postmeta WHERE post_id = %s"
+        " AND meta_key = 'parity_similar_posts'",
+        [sample_id],
+    )
+    stored = [int(i) for i in re.findall(r's:2:"id";i:(\d+);', meta)]
+    assert (
+        [int(i) for i in LINK.findall(page.text)]
+        == stored
+        == [entry["post_id"] for entry in sample["similar"]]
+    )
+
+    before = state(root)
+    again = parity(config, "content", "similar", "staging", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    rerun = json.loads(again.stdout)
+    assert (rerun["meta_written"], rerun["sections_written"]) == (0, 0)
+    assert rerun["meta_unchanged"] == report["meta_written"]
+    assert state(root) == before

@@ -1,7 +1,8 @@
 """`parity demo` end to end, in a subprocess, on a sandbox it starts itself.
 
 The demo runs twice in a row on a fresh state directory and ports of its own (the session
-offset plus 250), as a user would run it: the second run must work too. The sandbox is
+offset plus 250), as a user would run it: the second run must work too (a new change
+record, no slowness left behind, a service started and stopped again). The sandbox is
 stopped and purged afterwards. Run with ``PARITY_TEST_PORT_OFFSET=2300`` beside other runs.
 """
 
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from parity.cli.demo_cmd import STEPS
 from parity.sandbox import Sandbox
+from parity.sandbox.demo import STEPS
+from parity.sandbox.demo.change_story import SLEEP_MS
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +126,37 @@ def test_cold_against_warm_is_refused_and_the_end_shows_where_to_look(
     assert sandbox.production_url in done.stdout and sandbox.staging_url in done.stdout
     assert str(sandbox.config_path) in done.stdout
     assert sandbox.admin_password not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("run", [0, 1], ids=["first run", "second run"])
+def test_the_change_story_opens_checks_faster_with_p_and_ratio_and_rolls_back(
+    runs: list[subprocess.CompletedProcess[str]], run: int
+) -> None:
+    sections = _sections(runs[run].stdout)
+    opened = sections["A page turns slow: open a change record before touching anything"]
+    assert re.search(r"opened change faster-sample-\d{8}-\d{6} on staging", opened), opened
+    assert "the rollback is ready:" in opened and f"--sleep-ms {SLEEP_MS}" in opened
+    checked = sections["Remove the slowness, then check the change"]
+    assert "faster, expectation met" in checked, checked
+    assert re.search(r"cold: median ratio 0\.\d+, p = [\d.e-]+", checked), checked
+    assert "plugin mu-plugins/parity-faults.php (removed)" in checked
+    rolled = sections["Roll the change back"]
+    assert "rollback command exited 0:" in rolled and "--sleep-ms" in rolled, rolled
+    assert "drift since the baseline: nothing changed" in rolled, rolled
+    # The record's verdict also wants timings within 20% of the baseline: on a quiet
+    # machine "back at its baseline"; on a busy one the demo names the load instead.
+    assert "back at its baseline" in rolled or "load average" in rolled, rolled
+    assert "--clear" in rolled  # the demo removes the slowness again
+
+
+@pytest.mark.parametrize("run", [0, 1], ids=["first run", "second run"])
+def test_the_service_starts_answers_up_for_both_sites_and_stops(
+    runs: list[subprocess.CompletedProcess[str]], run: int
+) -> None:
+    served = _sections(runs[run].stdout)["Watch both sites as a service"]
+    assert re.search(r"\$ parity --config \S+ serve --port \d+ &", served), served
+    for env in ("production", "staging"):
+        assert re.search(rf"{env}\W+up\W+green\W+up: \d+ of \d+ checks passing", served), served
+        for question in ("slow", "jobs", "deploy"):
+            assert re.search(rf"{env}\W+{question}\W+(green|amber|red)", served), served
+    assert "parity serve stopped" in served

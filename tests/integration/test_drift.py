@@ -26,9 +26,11 @@ from parity.cli.context import CliState
 from parity.config import Settings, load_settings
 from parity.drift.capture import capture_snapshot
 from parity.drift.findings import DriftReport, Finding
-from parity.drift.service import capture_environment, drift_report, take_snapshot
-from parity.drift.settings import DriftSection
+from parity.drift.live import capture_live, live_environments
+from parity.drift.service import drift_report, take_snapshot
+from parity.drift.settings import DriftSection, drift_settings
 from parity.sandbox import Sandbox
+from parity.store import open_store
 from parity.targets import Database, Site
 from parity.targets.cache import HttpPurger
 
@@ -75,8 +77,22 @@ def purge_staging(settings: Settings, *paths: str) -> None:
         purger.close()
 
 
+def compare(
+    settings: Settings,
+    a: str,
+    b: str | None = None,
+    *,
+    section: DriftSection,
+    since: str | None = None,
+) -> DriftReport:
+    """``drift_report`` as the CLI composes it: live environments and the state store."""
+    with open_store(settings.state_url()) as store:
+        live = live_environments(settings, section)
+        return drift_report(a, b, live=live, store=store, section=section, since=since)
+
+
 def compare_sites(settings: Settings, section: DriftSection = SECTION) -> DriftReport:
-    return drift_report(settings, "production", "staging", section=section)
+    return compare(settings, "production", "staging", section=section)
 
 
 def keys(report: DriftReport) -> set[tuple[str, str]]:
@@ -102,7 +118,7 @@ def test_fresh_production_and_staging_show_no_drift(settings: Settings) -> None:
 
 def test_snapshots_hold_no_secret(settings: Settings, sandbox: Sandbox, tmp_path: Path) -> None:
     staging = settings.environment("staging")
-    text = capture_environment(settings, "staging").to_json()
+    text = capture_live(settings, "staging").to_json()
     assert staging.login is not None
     secrets = [
         staging.db.password.get_secret_value(),
@@ -190,7 +206,7 @@ def test_index_dropped_from_a_core_table(settings: Settings, root: Any) -> None:
             None,
             "core index",
         )
-        snapshot = capture_environment(settings, "staging", section=SECTION)
+        snapshot = capture_live(settings, "staging", section=SECTION)
         assert snapshot.core_indexes.missing == {"posts": ["post_author"]}
     finally:
         with root.cursor() as cur:
@@ -281,9 +297,15 @@ def test_route_that_now_answers_differently(settings: Settings, root: Any) -> No
 
 
 def test_since_last_is_clean_until_something_changes(settings: Settings, root: Any) -> None:
-    stored = take_snapshot(settings, "staging", section=SECTION)
+    staging = settings.environment("staging")
+    with (
+        Database.connect(staging) as db,
+        Site(staging) as site,
+        open_store(settings.state_url()) as store,
+    ):
+        stored = take_snapshot(db, site, store, SECTION)
     assert stored.id is not None
-    unchanged = drift_report(settings, "staging", since="last", section=SECTION)
+    unchanged = compare(settings, "staging", since="last", section=SECTION)
     assert [f.as_dict() for f in unchanged.findings] == []
     assert unchanged.exit_code("info") == 0
     assert unchanged.a.snapshot_id == stored.id
@@ -291,7 +313,7 @@ def test_since_last_is_clean_until_something_changes(settings: Settings, root: A
     before = get_option(root, "blogdescription")
     try:
         set_option(root, "blogdescription", "Deployed on a Friday")
-        changed = drift_report(settings, "staging", since="last")
+        changed = compare(settings, "staging", since="last", section=drift_settings(settings))
         assert changed.exit_code("warn") == 1
         found = finding(changed, "options", "blogdescription")
         assert (found.a, found.b) == (before, "Deployed on a Friday")

@@ -141,7 +141,7 @@ def write_config(tmp_path: Path, url: str) -> Path:
 
 
 COMMANDS = {
-    "measure": ["measure", "hostile", "/slow/", "--samples", "2"],
+    "measure": ["measure", "hostile", "--route", "/slow/", "--samples", "2"],
     "cache verify": ["cache", "verify", "hostile", "--route", "/slow/"],
 }
 

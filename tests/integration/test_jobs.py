@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 import typer
+from content_runs import import_articles, rollback_import
 from typer.testing import CliRunner
 
 from parity.cli import cron_cmd, jobs_cmd
 from parity.config import load_settings
 from parity.content import synthesize, write_articles_dir
-from parity.content.importer import ImportRequest, import_articles, rollback_import
+from parity.content.importer import ImportRequest
 from parity.jobs import JobsSection
 from parity.sandbox import Sandbox
 from parity.store import open_store

@@ -77,6 +77,9 @@ CASES: list[tuple[str, tuple[str, ...], set[int]]] = [
     ),
     ("content synth", ("content", "synth", "-n", "2", "--jsonl", "{tmp}/articles.jsonl"), {0}),
     ("jobs history", ("jobs", "history"), {0}),
+    ("media verify", ("media", "verify", "staging", "--pages", "2"), {0, 1}),
+    ("media sync", ("media", "sync", "--from", "production", "--to", "staging", "--dry-run"), {0}),
+    ("media proxy", ("media", "proxy", "staging", "--from", "production"), {0}),
 ]
 
 

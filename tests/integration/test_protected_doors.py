@@ -139,7 +139,7 @@ def test_replace_on_an_alias_of_production_is_refused(
     config = attack_config(sandbox, tmp_path, alias_urls(sandbox)[spelling])
     before = production_checksums(sandbox)
     prod_url = _production(sandbox).url
-    result = run(config, "replace", prod_url, "http://attacker.test", "--env", "prodalias")
+    result = run(config, "replace", "prodalias", prod_url, "http://attacker.test")
     assert_refused_naming_production(result)
     assert production_checksums(sandbox) == before
 
@@ -171,7 +171,7 @@ def test_direct_import_into_an_alias_of_production_is_refused(
     articles = tmp_path / "articles"
     write_articles_dir(synthesize(3, seed=11), articles)
     before = production_checksums(sandbox)
-    result = run(config, "content", "import", str(articles), "--env", "prodalias", "--direct")
+    result = run(config, "content", "import", "prodalias", str(articles), "--direct")
     assert_refused_naming_production(result)
     assert production_checksums(sandbox) == before
 
@@ -198,10 +198,9 @@ def test_an_alias_of_staging_is_still_writable(
     result = run(
         config,
         "replace",
+        "stagingalias",
         "http://nothing-here.invalid",
         "http://x.invalid",
-        "--env",
-        "stagingalias",
     )
     assert result.exit_code == 0, result.output
 
@@ -216,9 +215,7 @@ def test_import_through_production_wordpress_config_is_refused(
     write_articles_dir(synthesize(2, seed=12), articles)
     prod_config = sandbox.layout.wordpress_config_name("production")
     before = production_checksums(sandbox)
-    result = run(
-        config, "content", "import", str(articles), "--env", "staging", "--wp-config", prod_config
-    )
+    result = run(config, "content", "import", "staging", str(articles), "--wp-config", prod_config)
     assert_refused_naming_production(result)
     assert production_checksums(sandbox) == before
 
@@ -254,9 +251,8 @@ def test_import_through_a_wordpress_config_of_another_database_is_refused(
             config,
             "content",
             "import",
-            str(articles),
-            "--env",
             "other",
+            str(articles),
             "--wp-config",
             staging_config,
         )
@@ -284,9 +280,8 @@ def test_rollback_after_staging_is_repointed_at_production_is_refused(
         config,
         "content",
         "import",
-        str(articles),
-        "--env",
         "staging",
+        str(articles),
         "--direct",
         "--format",
         "json",

@@ -8,6 +8,7 @@ are unchanged (CHECKSUM TABLE before and after) and that no scratch table is lef
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -74,9 +75,17 @@ def parity(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def rehearse(config: Path, tmp_path: Path, migration: str) -> tuple[int, dict[str, Any]]:
     path = tmp_path / "migration.sql"
     path.write_text(migration, encoding="utf-8")
-    done = parity(config, "rehearse", str(path), "--env", "staging", "--format", "json")
+    done = parity(config, "rehearse", "staging", str(path), "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
+
+
+def documented_keys() -> list[str]:
+    """The ``Top-level keys:`` line under ``## rehearse`` in docs/json-output.md."""
+    doc = Path(__file__).resolve().parents[2] / "docs" / "json-output.md"
+    section = doc.read_text(encoding="utf-8").split("\n## rehearse\n", 1)[1]
+    line = next(x for x in section.splitlines() if x.startswith("Top-level keys: "))
+    return re.findall(r"`([^`]+)`", line)
 
 
 def plan(report: dict[str, Any], query: str) -> dict[str, Any]:
@@ -101,6 +110,9 @@ def test_add_column_at_the_end_runs_instant_without_blocked_writes(
     assert run["table_rows"] >= GROWN_ROWS
     assert report["rollback"]["restored"] is True
     assert report["schema_version"] == 1 and report["environment"] == "staging"
+    assert sorted(report) == sorted(documented_keys())
+    assert report["copies"][0]["how"] == "made" and report["copies"][0]["kept_as"] is None
+    assert report["overhead_s"] >= report["copy_s"] > 0
     assert report["started_at"].endswith("+00:00")
 
 
@@ -169,7 +181,7 @@ def test_the_user_query_file_is_compared_too(
     migration = tmp_path / "migration.sql"
     migration.write_text("DROP INDEX meta_key ON wp_postmeta;", "utf-8")
     done = parity(
-        sandbox.config_path, "rehearse", str(migration), "--env", "staging",
+        sandbox.config_path, "rehearse", "staging", str(migration),
         "--queries", str(queries), "--write-load", "1", "--format", "markdown",
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
@@ -178,25 +190,116 @@ def test_the_user_query_file_is_compared_too(
     assert "ADD KEY `meta_key` (`meta_key`(191));" in done.stdout
 
 
-def test_keep_leaves_the_copy_with_staging_s_rows_until_dropped(
+def rehearse_keep(config: Path, tmp_path: Path, migration: str, *extra: str) -> dict[str, Any]:
+    path = tmp_path / "keep.sql"
+    path.write_text(migration, encoding="utf-8")
+    done = parity(
+        config, "rehearse", "staging", str(path), "--write-load", "1",
+        "--format", "json", *extra,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    return dict(json.loads(done.stdout))
+
+
+KEPT = "prh_kept_wp_postmeta"
+
+
+def test_keep_leaves_the_copy_and_the_next_rehearsal_reuses_it_until_staging_changes(
     sandbox: Sandbox, tmp_path: Path, root: Any, grown: int
 ) -> None:
-    path = tmp_path / "m.sql"
-    path.write_text("ALTER TABLE wp_postmeta ADD COLUMN kept int;")
-    done = parity(
-        sandbox.config_path, "rehearse", str(path), "--env", "staging", "--keep",
-        "--write-load", "0", "--format", "json",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    scratch = report["scratch_prefix"] + "wp_postmeta"
+    before = checksums(root)
+    meta_id, value = sql(
+        root, "SELECT meta_id, meta_value FROM wp_postmeta WHERE meta_key = 'grown_1' LIMIT 1"
+    )[0]
     try:
-        assert report["kept"] is True and report["runs"][0]["load"]["threads"] == 0
-        # Rolled back: the kept copy has staging's schema and rows again.
-        assert sql(root, f"SELECT COUNT(*) FROM `{scratch}`")[0][0] == grown
-        assert "kept" not in [r[0] for r in sql(root, f"SHOW COLUMNS FROM `{scratch}`")]
+        first = rehearse_keep(
+            sandbox.config_path, tmp_path, "ALTER TABLE wp_postmeta ADD COLUMN kept int;", "--keep"
+        )
+        copy = first["copies"][0]
+        assert (copy["how"], copy["origin"], copy["rows"]) == ("made", "staging", grown)
+        assert (copy["kept_as"], copy["not_reusable"]) == (KEPT, None)
+        assert first["kept"] is True and first["runs"][0]["load"]["threads"] == 1
+        # Rolled back (and rebuilt after the column change): staging's schema and rows.
+        assert sql(root, f"SELECT COUNT(*) FROM `{KEPT}`")[0][0] == grown
+        assert "kept" not in [r[0] for r in sql(root, f"SHOW COLUMNS FROM `{KEPT}`")]
+        assert sql(root, f"CHECKSUM TABLE `{KEPT}`")[0][1] == before["wp_staging.wp_postmeta"]
+
+        second = rehearse_keep(
+            sandbox.config_path, tmp_path, "DROP INDEX meta_key ON wp_postmeta;", "--keep"
+        )
+        assert second["copies"][0]["how"] == "reused"
+        assert second["copies"][0]["kept_as"] == KEPT
+        # The copy holds staging's rows: the plans are the same as on a fresh copy.
+        lookup = plan(second, "meta lookup by key")
+        assert lookup["before"]["tables"][0]["access_type"] == "ref"
+        assert lookup["after"]["tables"][0]["access_type"] == "ALL"
+
+        # Staging's table changes: the kept copy is made again, and says why.
+        sql(root, "UPDATE wp_postmeta SET meta_value = 'changed' WHERE meta_id = %s", [meta_id])
+        third = rehearse_keep(
+            sandbox.config_path, tmp_path, "ALTER TABLE wp_postmeta ADD INDEX v (meta_value(8));"
+        )
+        assert third["copies"][0]["how"] == "made"
+        assert "changed since the copy was made" in third["copies"][0]["reason"]
     finally:
-        sql(root, f"DROP TABLE IF EXISTS `{scratch}`")
+        sql(root, f"DROP TABLE IF EXISTS `{KEPT}`")
+        sql(root, "UPDATE wp_postmeta SET meta_value = %s WHERE meta_id = %s", [value, meta_id])
+    assert checksums(root) == before
+
+
+def test_without_keep_a_reused_copy_is_dropped_afterwards(
+    sandbox: Sandbox, tmp_path: Path, root: Any, unchanged: None
+) -> None:
+    rehearse_keep(
+        sandbox.config_path,
+        tmp_path,
+        "ALTER TABLE wp_postmeta ADD INDEX v (meta_value(8));",
+        "--keep",
+    )
+    report = rehearse_keep(
+        sandbox.config_path, tmp_path, "ALTER TABLE wp_postmeta ADD INDEX v (meta_value(8));"
+    )
+    assert report["copies"][0]["how"] == "reused" and report["copies"][0]["kept_as"] is None
+    assert sql(root, "SHOW TABLES LIKE 'prh\\_%'") == []
+
+
+def test_fresh_copy_refreshes_the_copy_from_production_rewritten_and_leaves_production_alone(
+    sandbox: Sandbox, tmp_path: Path, root: Any, unchanged: None
+) -> None:
+    production = sandbox.database("production")
+    url = sql(
+        root, f"SELECT option_value FROM `{production}`.wp_options WHERE option_name = 'siteurl'"
+    )[0][0]
+    staging_url = sql(root, "SELECT option_value FROM wp_options WHERE option_name = 'siteurl'")[0][
+        0
+    ]
+    sql(
+        root,
+        f"INSERT INTO `{production}`.wp_postmeta (post_id, meta_key, meta_value)"
+        " VALUES (1, 'parity_fresh', %s)",
+        [f"{url}/from-production/"],
+    )
+    before = sql(root, f"CHECKSUM TABLE `{production}`.wp_postmeta")
+    rows = sql(root, f"SELECT COUNT(*) FROM `{production}`.wp_postmeta")[0][0]
+    try:
+        report = rehearse_keep(
+            sandbox.config_path, tmp_path, "ALTER TABLE wp_postmeta ADD COLUMN fresh int;",
+            "--fresh-copy", "--keep",
+        )  # fmt: skip
+        copy = report["copies"][0]
+        assert (copy["how"], copy["origin"], copy["rows"]) == ("refreshed", "production", rows)
+        assert report["rollback"]["restored"] is True
+        # Production's rows, with production's URL rewritten to staging's (as a refresh).
+        value = sql(root, f"SELECT meta_value FROM `{KEPT}` WHERE meta_key = 'parity_fresh'")
+        assert value == [(f"{staging_url}/from-production/",)]
+        assert sql(root, f"CHECKSUM TABLE `{production}`.wp_postmeta") == before
+        # Production unchanged since: the next rehearsal reuses the copy it refreshed.
+        again = rehearse_keep(sandbox.config_path, tmp_path, "DROP INDEX meta_key ON wp_postmeta;")
+        assert (again["copies"][0]["how"], again["copies"][0]["origin"]) == ("reused", "production")
+    finally:
+        sql(root, f"DROP TABLE IF EXISTS `{KEPT}`")
+        sql(root, f"DELETE FROM `{production}`.wp_postmeta WHERE meta_key = 'parity_fresh'")
+    assert sql(root, f"SHOW TABLES FROM `{production}` LIKE 'prh\\_%'") == []
 
 
 def test_unparseable_sql_exits_2_naming_the_statement(
@@ -206,7 +309,7 @@ def test_unparseable_sql_exits_2_naming_the_statement(
     path.write_text(
         "ALTER TABLE wp_postmeta ADD COLUMN a int;\nALTER TABLE wp_postmeta ADD COLUMN;"
     )
-    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "staging")
+    done = parity(sandbox.config_path, "rehearse", "staging", str(path))
     assert done.returncode == 2
     assert "statement 2" in done.stderr and "Traceback" not in done.stderr
 
@@ -218,7 +321,7 @@ def test_a_table_that_does_not_exist_exits_2_naming_the_statement(
     path.write_text(
         "ALTER TABLE wp_postmeta ADD COLUMN a int;\nALTER TABLE wp_nothing ADD COLUMN b int;"
     )
-    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "staging")
+    done = parity(sandbox.config_path, "rehearse", "staging", str(path))
     assert done.returncode == 2
     assert "statement 2" in done.stderr and "wp_nothing does not exist" in done.stderr
 
@@ -230,7 +333,7 @@ def test_a_protected_environment_exits_2_and_production_is_unchanged(
     before = sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`")
     path = tmp_path / "m.sql"
     path.write_text("ALTER TABLE wp_postmeta ADD COLUMN a int;")
-    done = parity(sandbox.config_path, "rehearse", str(path), "--env", "production")
+    done = parity(sandbox.config_path, "rehearse", "production", str(path))
     assert done.returncode == 2
     assert "protected" in done.stderr
     assert sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`") == before
@@ -240,7 +343,7 @@ def test_a_protected_environment_exits_2_and_production_is_unchanged(
 
 def test_explain_shows_the_plan_of_one_query(sandbox: Sandbox, unchanged: None) -> None:
     done = parity(
-        sandbox.config_path, "rehearse", "--env", "staging", "--format", "json",
+        sandbox.config_path, "rehearse", "staging", "--format", "json",
         "--explain", "SELECT post_id FROM wp_postmeta WHERE meta_key = 'grown_3'",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -163,10 +163,9 @@ def test_env_rewrite_in_place_rewrites_every_encoding_and_keyless_tables(
         "--config",
         str(config),
         "replace",
+        "scratch",
         OLD,
         NEW,
-        "--env",
-        "scratch",
         "--dry-run",
         "--format",
         "json",
@@ -177,9 +176,7 @@ def test_env_rewrite_in_place_rewrites_every_encoding_and_keyless_tables(
     assert report["occurrences"] >= len(SEEDED) + 2
     assert OLD in _option_values(sandbox, scratch)["parity_seed_plain"]  # nothing written
 
-    done = run_parity(
-        "--config", str(config), "replace", OLD, NEW, "--env", "scratch", "--format", "json"
-    )
+    done = run_parity("--config", str(config), "replace", "scratch", OLD, NEW, "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     keyless = [t for t in result["tables"] if t["table"] == "wp_nokey"]
@@ -201,7 +198,7 @@ def test_env_rewrite_is_refused_on_a_protected_environment_and_writes_nothing(
     config = _env_config(tmp_path, sandbox, scratch, protected=True)
     assert load_settings(config).environment("scratch").protected
     before = _option_values(sandbox, scratch)
-    done = run_parity("--config", str(config), "replace", OLD, NEW, "--env", "scratch")
+    done = run_parity("--config", str(config), "replace", "scratch", OLD, NEW)
     assert done.returncode == 2
     assert "protected" in done.stderr
     assert _option_values(sandbox, scratch) == before

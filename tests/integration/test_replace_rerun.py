@@ -108,7 +108,7 @@ def _table(sandbox: Sandbox, table: str) -> list[tuple[Any, ...]]:
 
 
 def _replace(run_parity: Any, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_parity("--config", str(config), "replace", OLD, NEW, "--env", "scratch", *args)
+    return run_parity("--config", str(config), "replace", "scratch", OLD, NEW, *args)
 
 
 def test_replacing_with_a_new_that_contains_old_twice_equals_one_run(
@@ -149,7 +149,7 @@ def test_a_replace_killed_mid_run_then_run_again_equals_one_clean_run(
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "parity.cli.main", "--config", str(scratch)),
-            *("replace", OLD, NEW, "--env", "scratch", "--tables", "wp_parity_killed"),
+            *("replace", "scratch", OLD, NEW, "--tables", "wp_parity_killed"),
             *("--chunk-size", "1"),
         ],
         env=environ,

@@ -289,7 +289,14 @@ def test_status_reports_every_process_and_site(sandbox: Sandbox) -> None:
     status = sandbox.status()
     assert status.running
     names = [p.name for p in status.processes]
-    assert names == ["mariadb", "php-fpm", "nginx", "varnish-production", "varnish-staging"]
+    assert names == [
+        "mariadb",
+        "php-fpm-production",
+        "php-fpm-staging",
+        "nginx",
+        "varnish-production",
+        "varnish-staging",
+    ]
     assert status.process("varnish-staging").ports == (
         sandbox.ports.staging_varnish,
         sandbox.ports.staging_varnish_admin,
@@ -336,7 +343,7 @@ def test_down_stops_every_process_and_frees_every_port(
     try:
         status = box.up()
         pids = {p.pid for p in status.processes if p.pid}
-        assert len(pids) == 5
+        assert len(pids) == 6  # MariaDB, a PHP-FPM per site, nginx, a Varnish per site
         family = pids | {child for pid in pids for child in descendants(pid)}
         assert set(ports.as_dict().values()) <= _listening_ports()
         box.down()

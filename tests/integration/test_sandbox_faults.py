@@ -29,7 +29,7 @@ def test_a_route_answers_the_faults_status_until_it_is_cleared(
     plugin = sandbox.layout.wp_content("staging") / "mu-plugins" / FAULTS_FILE
     before = _get(sandbox, ROUTE).status_code
     assert before == 404
-    done = run_parity("sandbox", "fault", "staging", ROUTE, "--status", "500", *state)
+    done = run_parity("sandbox", "fault", "staging", "--route", ROUTE, "--status", "500", *state)
     assert done.returncode == 0, done.stderr
     assert plugin.is_file()
     try:
@@ -49,7 +49,7 @@ def test_a_slow_fault_delays_the_answer_by_at_least_its_sleep(
 ) -> None:
     state = ["--state-dir", str(sandbox.state_dir)]
     done = run_parity(
-        "sandbox", "fault", "staging", ROUTE, "--sleep-ms", "400", "--format", "json", *state
+        "sandbox", "fault", "staging", "-r", ROUTE, "--sleep-ms", "400", "--format", "json", *state
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["faults"] == [{"route": ROUTE, "sleep_ms": 400, "status": None}]
@@ -63,7 +63,33 @@ def test_a_slow_fault_delays_the_answer_by_at_least_its_sleep(
 
 def test_a_fault_needs_a_plain_route_and_an_effect(sandbox: Sandbox, run_parity: Any) -> None:
     state = ["--state-dir", str(sandbox.state_dir)]
-    for args in (["/x?y=1", "--status", "500"], ["/x/"], ["nope", "--status", "500"]):
+    for args in (
+        ["-r", "/x?y=1", "--status", "500"],
+        ["-r", "/x/"],
+        ["-r", "nope", "--status", "500"],
+    ):
         done = run_parity("sandbox", "fault", "staging", *args, *state)
         assert done.returncode == 2, done.stdout
         assert done.stderr.startswith("error:")
+
+
+def test_php_down_stops_only_that_sites_php_until_it_is_started_again(
+    sandbox: Sandbox, run_parity: Any
+) -> None:
+    state = ["--state-dir", str(sandbox.state_dir)]
+    production_pid = sandbox.status().process("php-fpm-production").pid
+    stopped = run_parity("sandbox", "fault", "staging", "--php", "down", "--format", "json", *state)
+    try:
+        assert stopped.returncode == 0, stopped.stderr
+        assert json.loads(stopped.stdout)["php"] == "stopped"
+        assert not sandbox.status().process("php-fpm-staging").running
+        assert _get(sandbox, "/wp-login.php").status_code >= 500  # nginx cannot reach PHP
+        production = httpx.get(f"{sandbox.production_url}/wp-login.php", timeout=30)
+        assert production.status_code == 200  # production's own PHP is untouched
+    finally:
+        started = run_parity("sandbox", "fault", "staging", "--php", "up", *state)
+    assert started.returncode == 0, started.stderr
+    status = sandbox.status()
+    assert status.process("php-fpm-staging").running
+    assert status.process("php-fpm-production").pid == production_pid
+    assert _get(sandbox, "/wp-login.php").status_code == 200

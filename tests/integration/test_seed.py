@@ -313,7 +313,7 @@ def test_parity_commands_still_refuse_to_write_production(
     )
     config = str(sandbox.config_path)
     for argv in (
-        ["content", "import", str(article), "--env", "production", "--direct"],
+        ["content", "import", "production", str(article), "--direct"],
         ["refresh", "--from", "staging", "--to", "production", "--yes"],
     ):
         done = subprocess.run(

@@ -8,17 +8,11 @@ a condition, never timed assertions.
 
 from __future__ import annotations
 
-import http.server
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +20,7 @@ import httpx
 import MySQLdb
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from serve_helpers import Receiver, answers, running_service, wait_for
 
 from parity.config import load_settings
 from parity.sandbox import Sandbox
@@ -33,49 +28,6 @@ from parity.sandbox import Sandbox
 pytestmark = pytest.mark.integration
 
 TOKEN = "integration-token-7f3a"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except httpx.HTTPError:
-            last = None
-        if last:
-            return last
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what} (last: {last!r})")
-
-
-class Receiver:
-    """A local webhook receiver: keeps every JSON body POSTed to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                owner.bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -102,39 +54,8 @@ def config(sandbox: Sandbox, receiver: Receiver, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="module")
 def service(config: Path) -> Iterator[str]:
     """`parity serve` on a free port; its base URL."""
-    port = free_port()
-    env = {**os.environ, "PARITY_SERVE_TOKEN": TOKEN}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "parity.cli.main",
-            "--config",
-            str(config),
-            "serve",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for("the service to listen", lambda: httpx.get(f"{base}/healthz").status_code == 200)
+    with running_service(config, env={"PARITY_SERVE_TOKEN": TOKEN}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def answers(base: str) -> dict[str, dict[str, Any]]:
-    body = httpx.get(f"{base}/api/status", timeout=10).json()
-    return {e["environment"]: e["answers"] for e in body["environments"]}
 
 
 def test_both_environments_turn_green_up(service: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parity.config import find_config, load_settings
+from parity.config import config_asked_for, find_config, load_settings
 from parity.environments import parse_database_url
 from parity.errors import ConfigError, MissingVariable
 
@@ -133,6 +133,25 @@ def test_config_is_found_in_cwd_then_sandbox_dir(
     other = write(tmp_path, GOOD, "other.toml")
     monkeypatch.setenv("PARITY_CONFIG", str(other))
     assert find_config() == other
+
+
+def test_config_asked_for_follows_the_one_search_order_and_finds_nothing_without_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PARITY_CONFIG", raising=False)
+    assert config_asked_for() is None  # cache commands then use the default rules
+    sandbox = tmp_path / ".parity" / "sandbox"
+    sandbox.mkdir(parents=True)
+    write(sandbox, GOOD)
+    assert config_asked_for() == Path(".parity/sandbox/parity.toml")
+    write(tmp_path, GOOD)
+    assert config_asked_for() == Path("parity.toml")
+    monkeypatch.setenv("PARITY_CONFIG", str(tmp_path / "missing.toml"))
+    assert config_asked_for() == tmp_path / "missing.toml"  # asked for: find_config says so
+    with pytest.raises(ConfigError, match=r"missing\.toml \(from \$PARITY_CONFIG\)"):
+        find_config()
+    assert config_asked_for(Path("given.toml")) == Path("given.toml")
 
 
 def test_state_defaults_to_sqlite_beside_the_project(tmp_path: Path) -> None:

@@ -28,6 +28,9 @@ from parity.store import migrations as m
 from parity.store.clock import as_utc, utc_now
 from parity.store.holders import holder_is_dead, holder_label, new_holder
 
+# The ledger, leases and checkpoints are the state store: test them on both backends.
+pytestmark = pytest.mark.store_backends
+
 
 def _here(pid: int, what: str = "refresh-0123456789ab") -> str:
     return f"{socket.gethostname()}:{pid}:{what}"

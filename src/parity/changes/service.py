@@ -193,6 +193,11 @@ def _headers(run: _Run, routes: Sequence[str], modes: Sequence[str]) -> list[dic
     return seen
 
 
+def _route_flags(routes: Sequence[str]) -> str:
+    """``--route /a/ --route /b/``: the routes as a person would type them."""
+    return " ".join(f"--route {route}" for route in routes)
+
+
 def _measurement(m: Measurement) -> dict[str, Any]:
     summary = m.summary()
     return {
@@ -212,7 +217,8 @@ def _measure(run: _Run, routes: Sequence[str], modes: Sequence[str], samples: in
     out = []
     for mode in modes:
         run.note(
-            f"parity measure {run.env.name} {' '.join(routes)} --mode {mode} --samples {samples}",
+            f"parity measure {run.env.name} {_route_flags(routes)} --mode {mode}"
+            f" --samples {samples}",
             f"response time, {mode}",
         )
         saved = measure_routes(
@@ -403,7 +409,7 @@ def check_change(
         drift = _drift(run, int(record.baseline["snapshot_id"]))
         purge = None
         if run.purger is not None:
-            run.note(f"parity cache purge {env.name} {' '.join(record.routes)}", "purge")
+            run.note(f"parity cache purge {env.name} {_route_flags(record.routes)}", "purge")
             rules = rules_from_settings(settings)
             purge = purge_routes(run.site, run.purger, rules, record.routes).as_dict()
         measurements = _measure(run, record.routes, record.modes, record.samples)

@@ -7,7 +7,6 @@ only those were dropped.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack
 from enum import StrEnum
@@ -22,15 +21,16 @@ from parity.cache import render_nginx, render_varnish, test_examples
 from parity.cache.defaults import default_ruleset
 from parity.cache.evaluate import RulesReport
 from parity.cache.leaks import NONCE_LIFE
-from parity.cache.live_render import purge_table, verify_tables
 from parity.cache.purge import purge_routes
 from parity.cache.rules import RuleSet, rules_from_settings, rules_with_file
 from parity.cache.verify import verify_sites
 from parity.cache.verify_plan import parse_cookie_options
+from parity.cli.cache_render import purge_table, verify_tables
 from parity.cli.context import CliState, settings_from
+from parity.cli.conventions import OLD_ROUTES_SETTINGS, routes_given
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
-from parity.config import CONFIG_SEARCH_PATHS
+from parity.config import config_asked_for
 from parity.errors import InputError
 from parity.targets.cache import purger_for
 from parity.targets.site import Site
@@ -63,11 +63,8 @@ class RenderTarget(StrEnum):
 def _config_exists(ctx: typer.Context) -> bool:
     """Whether a parity.toml was asked for or is there to be found."""
     state = ctx.find_root().obj
-    if isinstance(state, CliState) and state.config is not None:
-        return True
-    if os.environ.get("PARITY_CONFIG"):
-        return True
-    return any(path.is_file() for path in CONFIG_SEARCH_PATHS)
+    explicit = state.config if isinstance(state, CliState) else None
+    return config_asked_for(explicit) is not None
 
 
 def ruleset_from_context(ctx: typer.Context, rules_file: Path | None) -> RuleSet:
@@ -171,6 +168,11 @@ def cache_render(
         text = render_varnish(ruleset, backend_host=backend_host, backend_port=backend_port)
     else:
         text = render_nginx(ruleset)
+        if rules is None and _config_exists(ctx):
+            # Environments with a media proxy configured: its rule comes with the cache's.
+            from parity.cli.media_cmd import nginx_media_section
+
+            text += nginx_media_section(settings_from(ctx))
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -255,11 +257,14 @@ def cache_verify(
     emit(format, report.as_dict(), lambda: console.print(verify_tables(report)), code=code)
 
 
-@app.command("purge")
+@app.command("purge", context_settings=OLD_ROUTES_SETTINGS)
 def cache_purge(
     ctx: typer.Context,
     env: Annotated[str, typer.Argument(help="Environment whose cache to purge.")],
-    paths: Annotated[list[str], typer.Argument(help="Routes to purge, e.g. /hello-world/.")],
+    route: Annotated[
+        list[str] | None,
+        typer.Option("--route", "-r", help="A route to purge, e.g. /hello-world/ (repeatable)."),
+    ] = None,
     control: Annotated[
         str | None,
         typer.Option(
@@ -271,12 +276,13 @@ def cache_purge(
     rules: RulesOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Purge only these routes, then show each is a MISS and then a HIT again while a
-    route that was not purged stayed a HIT.
+    """Purge only the --route routes of ENV, then show each is a MISS and then a HIT
+    again while a route that was not purged stayed a HIT.
 
     Allowed on protected environments (a purge is not a data write), and logged.
     Exit 1 when the cache did not behave so, 2 when it could not run.
     """
+    paths = routes_given(route, ctx.args)
     settings = settings_from(ctx)
     ruleset = ruleset_from_context(ctx, rules)
     environment = settings.environment(env)

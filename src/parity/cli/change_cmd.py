@@ -27,11 +27,13 @@ from parity.changes.service import (
     rollback_change,
 )
 from parity.cli.context import settings_from
+from parity.cli.conventions import DeprecatedEnvOption, environment_given, routes_given
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
+from parity.errors import InputError
 from parity.store import open_store
 from parity.vocabulary import iso_utc
 
-__all__ = ["app"]
+__all__ = ["app", "measurements_table", "show_check"]
 
 app = typer.Typer(
     help="Change records: baseline, one change, purge only what it touched, compare, roll back.",
@@ -61,7 +63,8 @@ def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f}"
 
 
-def _measurements_table(title: str, rows: list[dict[str, Any]]) -> Table:
+def measurements_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """A change's measurements (baseline or after), one row per route and mode."""
     table = Table(title=title, title_justify="left")
     for column in ("route", "mode", "n", "median ms", "p95 ms", "cache", "measurement"):
         table.add_column(column, overflow="fold")
@@ -79,7 +82,8 @@ def _measurements_table(title: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _show_check(check: ChangeCheck) -> None:
+def show_check(check: ChangeCheck) -> None:
+    """Print a kept check or rollback: drift, purge, comparisons, expectations, verdict."""
     body = check.body
     if body.get("rollback"):
         ran = body["rollback"]
@@ -110,19 +114,23 @@ def _show_check(check: ChangeCheck) -> None:
 def open_(
     ctx: typer.Context,
     name: NameArgument,
-    env: Annotated[str, typer.Option("--env", help="The environment the change is made on.")],
+    env: Annotated[
+        str | None,
+        typer.Argument(help="The environment the change is made on.", show_default=False),
+    ] = None,
     route: Annotated[
-        list[str], typer.Option("--route", help="A route the change is about (repeatable).")
-    ],
-    owner: Annotated[str, typer.Option("--owner", help="Who owns the change.")],
+        list[str] | None,
+        typer.Option("--route", "-r", help="A route the change is about (repeatable)."),
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who owns the change.")] = None,
     expect: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--expect",
             help="What the change should achieve, e.g. 'median -20%', 'p95 < 300ms',"
             " 'query rows_examined < 1000', 'command exit 0' (repeatable).",
         ),
-    ],
+    ] = None,
     rollback: Annotated[
         str | None,
         typer.Option("--rollback", help="The command that undoes the change (required)."),
@@ -137,17 +145,29 @@ def open_(
     samples: Annotated[
         int, typer.Option("--samples", help="Samples per route and mode.")
     ] = DEFAULT_SAMPLES,
+    old_env: DeprecatedEnvOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Record the baseline of a change, before making it: refused without --rollback."""
+    """Record the baseline of a change on ENV, before making it: refused without --rollback.
+
+    --route, --owner and --expect are required.
+    """
+    environment = environment_given(env, old_env)
+    routes = routes_given(route, None)
+    if not owner:
+        raise InputError("say who owns the change: --owner WHO")
+    if not expect:
+        raise InputError("say what the change should achieve: --expect EXPR (e.g. 'median -20%')")
     settings = settings_from(ctx)
-    request = OpenRequest(name, env, route, owner, expect, rollback, query, command, note, samples)
+    request = OpenRequest(
+        name, environment, routes, owner, expect, rollback, query, command, note, samples
+    )
     with open_store(settings.state_url()) as store:
         record = open_change(settings, store, request, progress=_progress(format))
 
     def show() -> None:
         console.print(
-            _measurements_table("baseline (milliseconds)", record.baseline["measurements"])
+            measurements_table("baseline (milliseconds)", record.baseline["measurements"])
         )
         console.print(
             f"opened change {record.name} on {record.environment}: baseline recorded."
@@ -172,8 +192,8 @@ def check(
         record, kept = check_change(settings, store, name, progress=_progress(format))
 
     def show() -> None:
-        console.print(_measurements_table("after (milliseconds)", kept.body["measurements"]))
-        _show_check(kept)
+        console.print(measurements_table("after (milliseconds)", kept.body["measurements"]))
+        show_check(kept)
 
     data = {"name": record.name, "environment": record.environment, "check": kept.as_dict()}
     emit(format, data, show, code=0 if kept.ok else 1)
@@ -192,7 +212,7 @@ def rollback_cmd(
         record, kept = rollback_change(settings, store, name, progress=_progress(format))
 
     def show() -> None:
-        _show_check(kept)
+        show_check(kept)
 
     data = {"name": record.name, "environment": record.environment, "rollback": kept.as_dict()}
     emit(format, data, show, code=0 if kept.ok else 1)

@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from parity.cli.context import settings_from
+from parity.cli.conventions import DeprecatedEnvOption, environment_given
 from parity.cli.jobs_cmd import RunProgress, finish_run
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
+from parity.cli.workers_cmd import BrokerOption, OnOption, RunOn, runner_for
 from parity.content import Article, synthesize, write_articles_dir, write_jsonl
 from parity.content.importer import (
     ImportRequest,
     WordPressLocation,
     import_articles,
+    import_run,
     rollback_import,
 )
 from parity.errors import InputError
@@ -124,11 +127,14 @@ def synth(
 @app.command("import")
 def import_(
     ctx: typer.Context,
+    env: Annotated[
+        str | None,
+        typer.Argument(help="The environment to import into.", show_default=False),
+    ] = None,
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(help="Article files (.txt, .jsonl) or folders of them.", exists=True),
-    ],
-    env: Annotated[str, typer.Option("--env", "-e", help="The environment to import into.")],
+    ] = None,
     status: Annotated[
         PostStatus, typer.Option("--status", help="Status of new posts (kept on updates).")
     ] = PostStatus.pending,
@@ -170,18 +176,33 @@ def import_(
     ] = None,
     wp_root: WpRootOption = None,
     wp_config: WpConfigOption = None,
+    on: OnOption = RunOn.in_process,
+    broker: BrokerOption = None,
     format: FormatOption = OutputFormat.table,
+    old_env: DeprecatedEnvOption = None,
 ) -> None:
-    """Import articles as posts, keyed by their source id: safe to run again.
+    """Import articles (PATH...) into ENV as posts, keyed by their source id: safe to run
+    again.
 
     New posts are pending review and marked noindex; changed articles update their
     post; posts missing from the source are reported (trashed with --prune). Exit 1
     when the run or its expected-result check fails.
     """
+    files = list(paths or [])
+    if old_env is not None and env is not None:
+        files.insert(0, Path(env))  # the old spelling: PATH... --env NAME
+        env = None
+    environment = environment_given(env, old_env)
+    missing = [str(path) for path in files if not path.exists()]
+    if missing or not files:
+        raise InputError(
+            f"no such file or folder: {', '.join(missing)}" if missing else "give PATH...",
+            hint="parity content import ENV PATH...",
+        )
     settings = settings_from(ctx)
     request = ImportRequest(
-        env=env,
-        paths=tuple(paths),
+        env=environment,
+        paths=tuple(files),
         status=str(status),
         direct=direct,
         prune=prune,
@@ -192,12 +213,18 @@ def import_(
         workers=workers,
     )
     with (
+        Database.connect(settings.environment(environment)) as db,
         open_store(settings.state_url()) as store,
         rows_progress(err_console, unit="articles") as progress,
     ):
-        record = import_articles(
-            settings, request, store=store, progress=RunProgress(progress, f"import to {env}")
-        )
+        sink = RunProgress(progress, f"import to {environment}")
+        runner = runner_for(settings, store, on, broker, sink)
+        if runner is None:
+            record = import_articles(settings, request, db=db, store=store, progress=sink)
+        else:
+            from parity.content.importer.on_workers import import_on_workers
+
+            record = import_on_workers(settings, request, db=db, store=store, runner=runner)
     finish_run(record, format)
 
 
@@ -227,36 +254,43 @@ def rollback(
     fails.
     """
     settings = settings_from(ctx)
-    with (
-        open_store(settings.state_url()) as store,
-        rows_progress(err_console, unit="posts") as progress,
-    ):
-        record = rollback_import(
-            settings,
-            run,
-            store=store,
-            direct=direct,
-            force=force,
-            wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
-            progress=RunProgress(progress, f"rollback of run {run}"),
-        )
+    with open_store(settings.state_url()) as store:
+        scope = import_run(store, run).scope  # the environment the import wrote to
+        with (
+            Database.connect(settings.environment(scope)) as db,
+            rows_progress(err_console, unit="posts") as progress,
+        ):
+            record = rollback_import(
+                settings,
+                run,
+                db=db,
+                store=store,
+                direct=direct,
+                force=force,
+                wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
+                progress=RunProgress(progress, f"rollback of run {run}"),
+            )
     finish_run(record, format)
 
 
 @app.command("similar")
 def similar(
     ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", "-e", help="The environment to update.")],
+    env: Annotated[
+        str | None, typer.Argument(help="The environment to update.", show_default=False)
+    ] = None,
     top: Annotated[int, typer.Option("--top", help="Similar posts per post.")] = 5,
     only_imported: Annotated[
         bool,
         typer.Option("--only-imported", help="Compute lists for imported articles only."),
     ] = False,
     format: FormatOption = OutputFormat.table,
+    old_env: DeprecatedEnvOption = None,
 ) -> None:
     """Store every published post's similar posts as post meta; render the "Similar
     Posts" section of imported articles. Safe to run again: unchanged lists are not
     rewritten."""
+    env = environment_given(env, old_env)
     if top < 1:
         raise InputError(f"--top must be at least 1, not {top}")
     environment = settings_from(ctx).environment(env)
@@ -315,15 +349,19 @@ def _show_similar(result: SimilarResult) -> None:
 @app.command("duplicates")
 def duplicates(
     ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", "-e", help="The environment to check.")],
+    env: Annotated[
+        str | None, typer.Argument(help="The environment to check.", show_default=False)
+    ] = None,
     threshold: Annotated[
         float,
         typer.Option("--threshold", help="Least similarity (Jaccard of word pairs), in (0, 1]."),
-    ] = 0.8,
+    ] = 0.65,  # duplicates.DEFAULT_THRESHOLD, written out: that module loads datasketch
     format: FormatOption = OutputFormat.table,
+    old_env: DeprecatedEnvOption = None,
 ) -> None:
     """List clusters of near-duplicate posts (published, pending, draft). Exit 1 when
     there is any."""
+    env = environment_given(env, old_env)
     if not 0 < threshold <= 1:
         raise InputError(f"--threshold must be above 0 and at most 1, not {threshold:g}")
     environment = settings_from(ctx).environment(env)

@@ -37,16 +37,25 @@ def doctor(
     ] = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Check each environment: database, WordPress tables, site, login, cache.
+    """Check each environment: database, WordPress tables, site, login, cache; and say
+    which rewrite engine is active (compiled or pure Python).
 
     Exit 0 when every check passes, 1 when any fails.
     """
+    from parity.rewrite.native import default_engine, describe
+
     settings = settings_from(ctx)
     names = environments or sorted(settings.environments)
     reports = [check_environment(settings.environment(name)) for name in names]
+    engine = {"name": default_engine(), "detail": describe()}
+
+    def show() -> None:
+        print_reports(reports)
+        console.print(f"rewrite engine: {engine['detail']}")
+
     emit(
         format,
-        {"environments": [r.as_dict() for r in reports]},
-        lambda: print_reports(reports),
+        {"environments": [r.as_dict() for r in reports], "rewrite_engine": engine},
+        show,
         code=0 if all(r.ok for r in reports) else 1,
     )

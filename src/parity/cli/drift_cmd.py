@@ -15,11 +15,15 @@ from typing import Annotated
 import typer
 
 from parity.cli.context import settings_from
+from parity.cli.drift_render import markdown_report, snapshot_table, table_report
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
-from parity.drift.render import markdown_report, snapshot_table, table_report
+from parity.drift.live import live_environments
 from parity.drift.service import drift_report, take_snapshot, write_snapshot_file
 from parity.drift.settings import Severity, drift_settings
 from parity.refresh.settings import refresh_settings
+from parity.store import open_store
+from parity.targets.database import Database
+from parity.targets.site import Site
 
 __all__ = ["DriftFormat", "FailOn", "drift", "snapshot"]
 
@@ -69,7 +73,13 @@ def snapshot(
     """
     settings = settings_from(ctx)
     section = drift_settings(settings)
-    taken = take_snapshot(settings, env, exact=exact or section.exact_counts, section=section)
+    environment = settings.environment(env)
+    with (
+        Database.connect(environment) as db,
+        Site(environment) as site,
+        open_store(settings.state_url()) as store,
+    ):
+        taken = take_snapshot(db, site, store, section, exact=exact or section.exact_counts)
     if out is not None:
         write_snapshot_file(taken, out)
 
@@ -124,11 +134,20 @@ def drift(
     Exit 0 no drift at or above --fail-on, 1 drift found, 2 could not run.
     """
     settings = settings_from(ctx)
+    section = drift_settings(settings)
     # Options a refresh keeps from staging on purpose are not drift.
     preserved = refresh_settings(settings).preserve_options
-    report = drift_report(
-        settings, a, b, since=since, exact=exact or None, masked_options=preserved
-    )
+    with open_store(settings.state_url()) as store:
+        report = drift_report(
+            a,
+            b,
+            live=live_environments(settings, section),
+            store=store,
+            section=section,
+            since=since,
+            exact=exact or None,
+            masked_options=preserved,
+        )
     level = _LEVELS[fail_on]
     code = report.exit_code(level)
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from parity.cli.context import settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
+from parity.cli.workers_cmd import BrokerOption, OnOption, RunOn, runner_for
 from parity.errors import InputError
 from parity.jobs import (
     InProcessRunner,
@@ -29,6 +30,8 @@ from parity.jobs import (
     job_catalogue,
     jobs_settings,
 )
+from parity.jobs.batches import JobBatches
+from parity.refresh.settings import refresh_settings
 from parity.store import open_store
 from parity.vocabulary import iso_utc
 
@@ -176,7 +179,8 @@ def _job_row(entry: JobEntry, last: RunRecord | None) -> dict[str, Any]:
 def list_jobs(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
     """List every job: owner, schedule, expected result, rollback note, last run."""
     settings = settings_from(ctx)
-    entries = job_catalogue(jobs_settings(settings))
+    owner = refresh_settings(settings).owner
+    entries = job_catalogue(jobs_settings(settings), refresh_owner=owner)
     with open_store(settings.state_url()) as store:
         last = JobRecords(store).last_runs()
     rows = [_job_row(entry, last.get(name)) for name, entry in entries.items()]
@@ -218,12 +222,14 @@ def run_job(
             "--recheck", help="Process every item, even those a previous run already did."
         ),
     ] = False,
+    on: OnOption = RunOn.in_process,
+    broker: BrokerOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Run a job now, and record the run. Exit 1 if it or its expected result fails."""
     settings = settings_from(ctx)
     section = jobs_settings(settings)
-    entry = find_job(section, name)
+    entry = find_job(section, name, refresh_owner=refresh_settings(settings).owner)
     if entry.make_work is None:
         raise InputError(
             f"job {name} needs its own command to start",
@@ -234,11 +240,12 @@ def run_job(
         open_store(settings.state_url()) as store,
         rows_progress(err_console, unit="items") as progress,
     ):
-        runner = InProcessRunner(
+        sink = RunProgress(progress, name)
+        runner = runner_for(settings, store, on, broker, sink) or InProcessRunner(
             store,
             settings=settings,
             lease_ttl=timedelta(seconds=section.lease_seconds),
-            progress=RunProgress(progress, name),
+            progress=sink,
         )
         record = runner.run(entry.job, work, recheck=recheck)
     finish_run(record, format)
@@ -251,18 +258,40 @@ def history(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs.", min=1)] = 20,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The latest runs: owner, status, counts, check and rollback note of each."""
+    """The latest runs: owner, status, counts, check and rollback note of each; for runs
+    on workers (`--on celery`), which worker did how many batches and items."""
     settings = settings_from(ctx)
     with open_store(settings.state_url()) as store:
         records = JobRecords(store).runs(name, limit=limit)
+        shares = JobBatches(store).workers([record.id for record in records])
+    workers = [
+        {"run": run_id, **share.as_dict()}
+        for run_id in sorted(shares, reverse=True)
+        for share in shares[run_id]
+    ]
 
     def show() -> None:
         if not records:
             console.print("no runs yet" + (f" of {name}" if name else ""), markup=False)
-        else:
-            console.print(run_table(records, f"runs of {name}" if name else "job runs"))
+            return
+        console.print(run_table(records, f"runs of {name}" if name else "job runs"))
+        if workers:
+            table = Table(title="who did what (runs on workers)")
+            for column in ("run", "worker", "batches", "done", "skipped", "failed"):
+                table.add_column(column, overflow="fold")
+            for row in workers:
+                items = row["items"]
+                table.add_row(
+                    str(row["run"]),
+                    escape(str(row["worker"])),
+                    str(row["batches"]),
+                    str(items["done"]),
+                    str(items["skipped"]),
+                    str(items["failed"]),
+                )
+            console.print(table)
 
-    emit(format, {"runs": [record.as_dict() for record in records]}, show)
+    emit(format, {"runs": [record.as_dict() for record in records], "workers": workers}, show)
 
 
 @app.command("show")

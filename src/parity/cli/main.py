@@ -22,12 +22,14 @@ from parity.cli import (
     drift_cmd,
     jobs_cmd,
     measure_cmd,
+    media_cmd,
     monitor_cmd,
     refresh_cmd,
     rehearse_cmd,
     replace_cmd,
     sandbox_cmd,
     serve_cmd,
+    workers_cmd,
 )
 from parity.cli.context import CliState, settings_from
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
@@ -53,6 +55,7 @@ app.add_typer(refresh_cmd.app, name="refresh")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.add_typer(content_cmd.app, name="content")
 app.add_typer(change_cmd.app, name="change")
+app.add_typer(media_cmd.app, name="media")
 app.command("doctor")(doctor_cmd.doctor)
 app.command("replace")(replace_cmd.replace)
 app.command("rehearse")(rehearse_cmd.rehearse)
@@ -64,6 +67,7 @@ app.add_typer(monitor_cmd.deploy_app, name="deploy")
 app.command("maintenance")(monitor_cmd.maintenance)
 app.command("serve")(serve_cmd.serve)
 app.command("status")(serve_cmd.status)
+app.command("worker")(workers_cmd.worker)
 
 
 def _version(value: bool) -> None:

@@ -1,11 +1,11 @@
-"""`parity measure ENV ROUTE...` and `parity measure compare A B`: cache-aware timing.
+"""`parity measure ENV --route ...` and `parity measure compare A B`: cache-aware timing.
 
 Registered by the app as::
 
     app.add_typer(measure_cmd.app, name="measure")
 
-`parity measure` itself takes the environment and routes (a callback that runs when no
-sub-command is given); `compare` is its one sub-command.
+`parity measure ENV ...` runs the hidden `time` command (the group sends every first word
+that is not `compare` there); `compare` is its one visible sub-command.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from parity.cli.context import settings_from
+from parity.cli.conventions import OLD_ROUTES_SETTINGS, routes_given
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
@@ -35,30 +36,48 @@ from parity.targets.site import Site
 __all__ = ["MeasureMode", "app", "comparison_view", "measurements_table"]
 
 
-class _MeasureGroup(TyperGroup):
-    """`measure ENV ROUTE...` and `measure compare A B` on one command.
+#: The command `parity measure ENV --route ...` runs (hidden: it is the group's default).
+TIME_COMMAND = "time"
 
-    When the first word is a sub-command's name, the group's own arguments (ENV,
-    ROUTE...) are left at their defaults instead of swallowing it. Options may come
-    after the routes (`measure staging / --mode cold`), as with any other command.
+
+class _MeasureGroup(TyperGroup):
+    """`measure ENV --route ...` (the hidden `time` command) and `measure compare A B`.
+
+    Any first word that is not a sub-command's name (the environment, or an option of
+    the timing) goes to `time`, as it is: nothing is rewritten.
     """
 
-    allow_interspersed_args = True
+    # Typer's vendored click types its Context privately: the context is taken as Any.
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and args[0] not in self.commands:
+            return TIME_COMMAND, self.commands[TIME_COMMAND], args
+        return super().resolve_command(ctx, args)
 
-    # Typer's vendored click types its Context privately; typer.Context is its subclass.
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        if args and args[0] in self.commands:
-            super().parse_args(ctx, [])
-            ctx._protected_args, ctx.args = args[:1], args[1:]
-            return ctx.args
-        return super().parse_args(ctx, args)
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # The timing's own help (its usage, arguments and options), then the sub-command.
+        # Plain text, piece by piece: rich help would print at once, before the commands.
+        timing = self.commands[TIME_COMMAND]
+        timing.format_usage(ctx, formatter)
+        timing.format_help_text(ctx, formatter)
+        timing.format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
 
 
 app = typer.Typer(
     cls=_MeasureGroup,
     invoke_without_command=True,
-    subcommand_metavar="| compare A B",
+    rich_markup_mode=None,
+    context_settings={"ignore_unknown_options": True},
+    help="Time routes, cache-aware; compare two measurements.",
 )
+
+
+@app.callback()
+def _without_arguments(ctx: typer.Context) -> None:
+    """`parity measure` alone: its help, exit 2."""
+    if ctx.invoked_subcommand is None:
+        console.print(ctx.get_help(), markup=False)
+        raise typer.Exit(2)
 
 
 class MeasureMode(StrEnum):
@@ -148,14 +167,13 @@ def _samples_table(saved: list[Measurement]) -> Table:
     return table
 
 
-@app.callback()
+@app.command(TIME_COMMAND, hidden=True, context_settings=OLD_ROUTES_SETTINGS)
 def measure(
     ctx: typer.Context,
-    env: Annotated[
-        str | None, typer.Argument(help="Environment to time (a name in parity.toml).")
-    ] = None,
-    routes: Annotated[
-        list[str] | None, typer.Argument(help="Routes to time, e.g. / /hello-world/.")
+    env: Annotated[str, typer.Argument(help="Environment to time (a name in parity.toml).")],
+    route: Annotated[
+        list[str] | None,
+        typer.Option("--route", "-r", help="A route to time, e.g. /hello-world/ (repeatable)."),
     ] = None,
     samples: Annotated[
         int, typer.Option("--samples", "-n", help="Samples per route.", min=1, max=10000)
@@ -174,18 +192,14 @@ def measure(
     ] = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Time routes: every sample labelled with its cache status and Age; median, p95,
-    MAD and a bootstrap interval of the median; saved in the state store.
+    """Time routes of ENV: every sample labelled with its cache status and Age; median,
+    p95, MAD and a bootstrap interval of the median; saved in the state store.
 
     Exit 0 when measured (a warning names samples whose cache status does not fit the
     mode), 1 when any sample was not 2xx (saved, flagged and named), 2 when it could not
     run.
     """
-    if ctx.invoked_subcommand is not None:
-        return
-    if env is None or not routes:
-        console.print(ctx.get_help(), markup=False)
-        raise typer.Exit(2)
+    routes = routes_given(route, ctx.args)
     settings = settings_from(ctx)
     environment = settings.environment(env)
     purger = purger_for(environment) if mode is MeasureMode.cold else None

@@ -5,16 +5,18 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
     TextColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 from rich.text import Text
 
-__all__ = ["RateColumn", "rows_progress"]
+__all__ = ["RateColumn", "bytes_progress", "rows_progress"]
 
 
 class RateColumn(ProgressColumn):
@@ -39,6 +41,19 @@ def rows_progress(console: Console, *, disable: bool = False, unit: str = "rows"
         BarColumn(),
         MofNCompleteColumn(),
         RateColumn(unit),
+        TimeRemainingColumn(),
+        console=console,
+        disable=disable or not console.is_terminal,
+    )
+
+
+def bytes_progress(console: Console, *, disable: bool = False) -> Progress:
+    """A progress display of bytes: description, bar, done/total bytes, rate and ETA."""
+    return Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=console,
         disable=disable or not console.is_terminal,

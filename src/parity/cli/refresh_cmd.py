@@ -17,6 +17,8 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from parity.cli.context import settings_from
+from parity.cli.media_cmd import MediaAfterRefresh
+from parity.cli.media_cmd import print_report as print_media_report
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
@@ -157,6 +159,14 @@ def refresh(
         bool,
         typer.Option("--restart", help="Ignore the checkpoints of a stopped refresh; start over."),
     ] = False,
+    media: Annotated[
+        str,
+        typer.Option(
+            "--media",
+            help="After the swap: sync (copy the uploads --to lacks), proxy (serve them from"
+            " --from, a sandbox site) or none.",
+        ),
+    ] = "none",
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Copy --from's database onto --to: rewritten, scrubbed, verified, swapped atomically.
@@ -175,6 +185,8 @@ def refresh(
     target_env = settings.environment(target)
     check_guards(source_env, target_env)
     policy = refresh_settings(settings)
+    after = MediaAfterRefresh(media, settings, source_env, target_env)
+    after.check()  # before anything is written
     if not dry_run and not yes:
         _confirm(f"Replace the database of {target} ({target_env.db.display()}) with {source}'s?")
     quiet = format is OutputFormat.json
@@ -191,7 +203,16 @@ def refresh(
             source_env, target_env, policy, store, progress=_Bars(progress, quiet=quiet)
         )
         result = service.run(dry_run=dry_run, restart=restart)
-    emit(format, result.as_dict(), lambda: print_summary(result))
+        progress.stop()  # one live display at a time: the media sync shows its own
+        report = None if dry_run else after.run(store, quiet=quiet)
+
+    def show() -> None:
+        print_summary(result)
+        if report is not None:
+            print_media_report(report)
+
+    data = {**result.as_dict(), "media": report.as_dict() if report is not None else None}
+    emit(format, data, show)
 
 
 @app.command("rollback")

@@ -16,10 +16,13 @@ import typer
 from rich.table import Table
 
 from parity.cli.context import settings_from
+from parity.cli.conventions import DeprecatedEnvOption, environment_given
 from parity.cli.output import console, emit, err_console
+from parity.config import Settings
+from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.rehearse.model import ExplainReport, RehearsalReport
-from parity.rehearse.render import markdown_report
+from parity.rehearse.render import describe_copy, markdown_report
 from parity.rehearse.settings import rehearse_settings
 
 __all__ = ["RehearseFormat", "rehearse"]
@@ -42,7 +45,10 @@ def _read(path: Path, what: str) -> str:
 
 def rehearse(
     ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment whose data the copy holds.")],
+    env: Annotated[
+        str | None,
+        typer.Argument(help="Environment whose data the copy holds.", show_default=False),
+    ] = None,
     migration: Annotated[
         Path | None,
         typer.Argument(help="The migration's SQL file (leave out with --explain).", dir_okay=False),
@@ -54,7 +60,20 @@ def rehearse(
         ),
     ] = None,
     keep: Annotated[
-        bool, typer.Option("--keep", help="Keep the scratch tables (prh_<token>_*) afterwards.")
+        bool,
+        typer.Option(
+            "--keep",
+            help="Keep the copy afterwards (prh_kept_*): the next rehearsal reuses it while"
+            " the environment's table is unchanged (CHECKSUM TABLE).",
+        ),
+    ] = False,
+    fresh_copy: Annotated[
+        bool,
+        typer.Option(
+            "--fresh-copy",
+            help="First refresh the copy from production (rewritten and scrubbed, as"
+            " `parity refresh` does); production is left untouched.",
+        ),
     ] = False,
     write_load: Annotated[
         int | None,
@@ -78,6 +97,7 @@ def rehearse(
             case_sensitive=False,
         ),
     ] = RehearseFormat.table,
+    old_env: DeprecatedEnvOption = None,
 ) -> None:
     """Rehearse a migration on a scratch copy of the environment's touched tables: indexes,
     query plans before and after, the ALTER algorithm and lock behaviour measured under a
@@ -89,14 +109,18 @@ def rehearse(
     # sqlglot loads slowly: only this command imports it.
     from parity.rehearse.service import explain_query, rehearse_migration
 
+    if old_env is not None and env is not None and migration is None:
+        migration, env = Path(env), None  # the old spelling: --env NAME MIGRATION
     settings = settings_from(ctx)
-    environment = settings.environment(env)
+    environment = settings.environment(environment_given(env, old_env))
     if explain is not None:
         found = explain_query(environment, explain)
         emit(format, found.model_dump(mode="json"), lambda: _show_explain(found))
         return
     if migration is None:
         raise InputError("give a migration file, or --explain with one SELECT")
+    from parity.refresh.settings import refresh_settings
+
     quiet = format != RehearseFormat.table
     report = rehearse_migration(
         environment,
@@ -106,12 +130,25 @@ def rehearse(
         queries_sql=_read(queries, "query file") if queries else None,
         write_load=write_load,
         keep=keep,
+        fresh_copy=fresh_copy,
+        production=_production(settings, environment.name),
+        refresh_policy=refresh_settings(settings),
         progress=None if quiet else lambda message: err_console.print(f"… {message}", markup=False),
     )
     if format == RehearseFormat.markdown:
         emit(format, {}, lambda: sys.stdout.write(markdown_report(report)), code=_code(report))
         return
     emit(format, report.to_json(), lambda: _show(report), code=_code(report))
+
+
+def _production(settings: Settings, env: str) -> EnvironmentSettings | None:
+    """Where ``--fresh-copy`` copies from: the environment called ``production``, else
+    the only protected one (None when there is no such one)."""
+    named = settings.environments.get("production")
+    if named is not None and named.name != env:
+        return named
+    protected = [e for e in settings.environments.values() if e.protected and e.name != env]
+    return protected[0] if len(protected) == 1 else None
 
 
 def _code(report: RehearsalReport) -> int:
@@ -140,6 +177,8 @@ def _show_explain(found: ExplainReport) -> None:
 
 
 def _show(report: RehearsalReport) -> None:
+    for copy in report.copies:
+        console.print(f"copy: {describe_copy(copy)}", markup=False)
     runs = Table(
         "#", "table", "algorithm", "time", "writes", "blocked", "longest stall", "MDL wait"
     )

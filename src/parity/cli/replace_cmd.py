@@ -7,6 +7,7 @@ database (``--env``, in place, chunked transactions, refused on a protected envi
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,12 +25,15 @@ from rich.progress import (
 from rich.table import Table
 
 from parity.cli.context import settings_from
+from parity.cli.conventions import DeprecatedEnvOption, deprecated
 from parity.cli.output import FormatOption, OutputFormat, console, emit, err_console
 from parity.cli.progress import rows_progress
 from parity.errors import InputError
 from parity.replace.database import ReplaceResult, TablePlan, replace_in_database
 from parity.replace.sqlfile import rewrite_sql_file
 from parity.rewrite import Rewriter, RewriteReport, rerun_warnings
+from parity.targets.database import Database
+from parity.targets.guard import ensure_writable
 
 __all__ = ["replace"]
 
@@ -39,8 +43,9 @@ def replace(
     texts: Annotated[
         list[str],
         typer.Argument(
-            metavar="OLD NEW [OLD NEW ...]",
-            help="Text to search for and what to put in its place; more pairs follow"
+            metavar="[ENV] OLD NEW [OLD NEW ...]",
+            help="The environment whose database to rewrite in place (not with --sql-file),"
+            " then the text to search for and what to put in its place; more pairs follow"
             " (all replaced in one pass, the longest match wins).",
         ),
     ],
@@ -54,9 +59,7 @@ def replace(
             "--out", help="Where the rewritten dump goes (default: stdout).", dir_okay=False
         ),
     ] = None,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Rewrite this environment's database in place.")
-    ] = None,
+    env: DeprecatedEnvOption = None,
     tables: Annotated[
         list[str] | None, typer.Option("--tables", help="Only these tables (shell patterns).")
     ] = None,
@@ -78,52 +81,71 @@ def replace(
         bool, typer.Option("--base64", help="Also rewrite inside base64 of serialized data.")
     ] = False,
     chunk_size: Annotated[
-        int, typer.Option("--chunk-size", min=1, help="Rows per transaction (--env).")
+        int, typer.Option("--chunk-size", min=1, help="Rows per transaction (ENV).")
     ] = 1000,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Replace OLD with NEW everywhere it is stored: plain text, PHP-serialized values
-    (lengths fixed), JSON, block attributes and URL-encoded forms.
+    (lengths fixed), JSON, block attributes and URL-encoded forms; in ENV's database
+    (`parity replace staging OLD NEW`) or in a dump (`--sql-file FILE OLD NEW`).
 
     Exit 0 when done (or, with --dry-run, whatever was found), 1 when some rows that
-    held a change could not be found again to write it (--env; they are named), 2 when
+    held a change could not be found again to write it (ENV; they are named), 2 when
     it could not run. When NEW contains OLD, NEW is left as it is wherever it is
     already written (a warning says so), so running the same replace again is safe.
     """
+    if env is not None:
+        deprecated(f"--env {env}", f"the environment as the first argument: replace {env} OLD NEW")
+    elif sql_file is None and len(texts) % 2:
+        env, texts = texts[0], texts[1:]  # ENV OLD NEW [OLD NEW ...]
     if len(texts) % 2:
         raise InputError(
             f"{texts[-1]!r} has no replacement", hint="give pairs: OLD NEW [OLD NEW ...]"
         )
     pairs = list(zip(texts[::2], texts[1::2], strict=True))
     if (sql_file is None) == (env is None):
-        raise InputError("give exactly one of --sql-file FILE or --env NAME")
+        raise InputError(
+            "say where to replace: parity replace ENV OLD NEW, or --sql-file FILE OLD NEW"
+            if env is None
+            else "give either ENV or --sql-file FILE, not both"
+        )
     if sql_file is not None:
         if tables or skip_tables or skip_columns:
-            raise InputError("--tables, --skip-tables and --skip-columns go with --env")
+            raise InputError("--tables, --skip-tables and --skip-columns go with ENV")
         _replace_sql_file(pairs, sql_file, out, dry_run, repair, base64, format)
         return
     if out is not None:
-        raise InputError("--out goes with --sql-file; --env rewrites in place")
+        raise InputError("--out goes with --sql-file; ENV is rewritten in place")
     assert env is not None
     settings = settings_from(ctx)
     environment = settings.environment(env)
-    result = _replace_env(
-        environment_name=env,
-        run=lambda progress, on_plan: replace_in_database(
-            environment,
-            pairs,
-            tables=tables or (),
-            skip_tables=skip_tables or (),
-            skip_columns=skip_columns or (),
-            dry_run=dry_run,
-            chunk_size=chunk_size,
-            repair=repair,
-            base64=base64,
-            progress=progress,
-            on_plan=on_plan,
-        ),
-        quiet=format is OutputFormat.json,
-    )
+    Rewriter(pairs, repair=repair, base64=base64)  # bad pairs: exit 2 before connecting
+    if not dry_run:
+        ensure_writable(environment, "rewrite its database")
+
+    def run(progress: Any, on_plan: Any) -> ReplaceResult:
+        # Two connections: one streams the rows, the other commits the rewritten chunks.
+        with ExitStack() as opened:
+            db = opened.enter_context(Database.connect(environment, raw=True))
+            writer = (
+                None if dry_run else opened.enter_context(Database.connect(environment, raw=True))
+            )
+            return replace_in_database(
+                db,
+                pairs,
+                writer=writer,
+                tables=tables or (),
+                skip_tables=skip_tables or (),
+                skip_columns=skip_columns or (),
+                dry_run=dry_run,
+                chunk_size=chunk_size,
+                repair=repair,
+                base64=base64,
+                progress=progress,
+                on_plan=on_plan,
+            )
+
+    result = _replace_env(environment_name=env, run=run, quiet=format is OutputFormat.json)
 
     def show() -> None:
         _print_env_result(result)

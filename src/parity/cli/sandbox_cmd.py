@@ -7,6 +7,7 @@ the main command turns into one line and exit code 2.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from parity.cli.conventions import OLD_ROUTES_SETTINGS, routes_given
 from parity.cli.output import FormatOption, OutputFormat, console, emit
 from parity.errors import InputError
 from parity.sandbox import DEFAULT_STATE_DIR, Sandbox, SandboxPorts, SandboxStatus
@@ -26,6 +28,7 @@ from parity.sandbox.seed import (
     SeedResult,
     seed_production,
 )
+from parity.sandbox.services import parse_services
 
 __all__ = ["app", "parity_command", "print_seed_result", "state_dir_flag"]
 
@@ -109,6 +112,16 @@ def up(
         int | None,
         _port_option("--staging-admin-port", "Staging's varnishadm port [default: 6092]."),
     ] = None,
+    with_services: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            help="Also start these services (comma-separated): redis (Celery's broker,"
+            " port 6479) and postgres (a shared state store, port 5532), moved by"
+            " --port-offset like the others; the sandbox's parity.toml then points"
+            " [jobs] broker and [state] url at them.",
+        ),
+    ] = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Start the sandbox and install WordPress where needed (safe to run again).
@@ -135,11 +148,13 @@ def up(
             else Sandbox(state_dir).ports
         )
         ports = base.with_overrides(**overrides)
+    services = parse_services(with_services)
     sandbox = Sandbox(state_dir, ports)
-    status = sandbox.up(install=install, vcl=vcl)
+    status = sandbox.up(install=install, vcl=vcl, services=services)
 
     def show() -> None:
         _print_status(status)
+        _print_services(sandbox)
         _print_usage(sandbox)
 
     emit(format, _json(sandbox, status), show)
@@ -238,11 +253,24 @@ def seed(
     emit(format, result.as_dict(), lambda: print_seed_result(result))
 
 
-@app.command("fault")
+class PhpState(StrEnum):
+    """What `--php` does to a site's PHP-FPM."""
+
+    down = "down"
+    up = "up"
+
+
+@app.command("fault", context_settings=OLD_ROUTES_SETTINGS)
 def fault(
+    ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="The sandbox site: production or staging.")],
     route: Annotated[
-        str | None, typer.Argument(help="The request path to make misbehave, e.g. /sample-page/.")
+        list[str] | None,
+        typer.Option(
+            "--route",
+            "-r",
+            help="A request path to make misbehave, e.g. /sample-page/ (repeatable).",
+        ),
     ] = None,
     sleep_ms: Annotated[
         int, typer.Option("--sleep-ms", help="Sleep this long before WordPress answers.", min=0)
@@ -251,32 +279,55 @@ def fault(
         int, typer.Option("--status", help="Answer this HTTP status at once (e.g. 500).", min=0)
     ] = 0,
     clear: Annotated[
-        bool, typer.Option("--clear", help="Remove the route's fault (every fault without ROUTE).")
+        bool,
+        typer.Option("--clear", help="Remove the routes' faults (every fault without --route)."),
     ] = False,
+    php: Annotated[
+        PhpState | None,
+        typer.Option(
+            "--php",
+            help="Stop (down) or start again (up) the site's own PHP-FPM: the whole site"
+            " answers errors, except pages Varnish still holds.",
+        ),
+    ] = None,
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Make a sandbox route slow or failing on purpose (a must-use plugin), or stop it.
+    """Make a sandbox route slow or failing on purpose (a must-use plugin), or stop it;
+    or stop a site's PHP-FPM (`--php down`) and start it again (`--php up`).
 
     For monitoring, change records and measurements that need a misbehaving site. The
     fault lives in the site's wp-content/mu-plugins/parity-faults.php and nowhere else;
-    `--clear` removes it. Only the sandbox's own sites can be given faults.
+    `--clear` removes it. Each site has its own PHP-FPM master, so stopping staging's
+    leaves production serving. Only the sandbox's own sites can be given faults.
     """
-    layout = Sandbox(state_dir).layout
+    routes = routes_given(route, ctx.args, required=False)
+    sandbox = Sandbox(state_dir)
+    layout = sandbox.layout
     faults = {f.route: f for f in current_faults(layout, site)}
-    if clear:
-        if route is None:
-            faults.clear()
+    if php is not None:
+        if routes or clear or sleep_ms or status:
+            raise InputError("--php takes no --route, --sleep-ms, --status or --clear")
+        if php is PhpState.down:
+            sandbox.stop_php(site)
         else:
-            faults.pop(route, None)
-    elif route is None:
-        raise InputError("give the ROUTE to make misbehave, or --clear")
+            sandbox.start_php(site)
+    elif clear:
+        if not routes:
+            faults.clear()
+        for path in routes:
+            faults.pop(path, None)
+    elif not routes:
+        raise InputError("give the --route to make misbehave, or --clear")
     else:
-        faults[route] = Fault(route, sleep_ms=sleep_ms, status=status)
-    set_faults(layout, site, list(faults.values()))
+        faults.update({path: Fault(path, sleep_ms=sleep_ms, status=status) for path in routes})
+    if php is None:
+        set_faults(layout, site, list(faults.values()))
     now = current_faults(layout, site)
+    php_running = sandbox.php_running(site)
 
     def show() -> None:
+        console.print(f"{site}: PHP-FPM {'running' if php_running else 'stopped'}", markup=False)
         if not now:
             console.print(f"{site}: no faults.", markup=False)
         for item in now:
@@ -286,6 +337,7 @@ def fault(
 
     data = {
         "site": site,
+        "php": "running" if php_running else "stopped",
         "faults": [
             {"route": f.route, "sleep_ms": f.sleep_ms, "status": f.status or None} for f in now
         ],
@@ -326,7 +378,20 @@ def _json(sandbox: Sandbox, status: SandboxStatus) -> dict[str, object]:
     data = status.as_dict()
     data["admin_user"] = sandbox.admin_user
     data["ports"] = sandbox.ports.as_dict()
+    data["services"] = [service.as_dict() for service in sandbox.services.status()]
     return data
+
+
+def _print_services(sandbox: Sandbox) -> None:
+    services = sandbox.services.status()
+    if not services:
+        return
+    table = Table(title="Services (--with)", title_justify="left")
+    for column in ("service", "pid", "running", "url (password in parity.toml)"):
+        table.add_column(column, overflow="fold")
+    for service in services:
+        table.add_row(service.name, str(service.pid or "-"), _yes_no(service.running), service.url)
+    console.print(table)
 
 
 def _print_status(status: SandboxStatus) -> None:

@@ -22,10 +22,10 @@ from parity.cli.output import FormatOption, OutputFormat, console, emit
 from parity.errors import ConfigError, InputError
 from parity.monitor.answers import QUESTIONS
 from parity.monitor.service import MonitorService
-from parity.monitor.status import build_status
+from parity.monitor.status import StatusReport, build_status
 from parity.store import open_store
 
-__all__ = ["TOKEN_VARIABLE", "is_loopback", "serve", "status"]
+__all__ = ["TOKEN_VARIABLE", "is_loopback", "serve", "status", "status_table"]
 
 #: The environment variable holding the write token of `parity serve`.
 TOKEN_VARIABLE = "PARITY_SERVE_TOKEN"
@@ -107,18 +107,21 @@ def status(
     with open_store(settings.state_url()) as store:
         report = build_status(settings, store, environment=env)
 
-    def show() -> None:
-        table = Table("environment", "question", "level", "reason")
-        for environment in report.environments:
-            for question in QUESTIONS:
-                answer = environment.answers[question]
-                colour = {"green": "green", "amber": "yellow", "red": "red"}[answer.level]
-                table.add_row(
-                    environment.environment,
-                    question,
-                    f"[{colour}]{answer.level}[/{colour}]",
-                    answer.reason,
-                )
-        console.print(table)
+    code = 0 if report.ok else 1
+    emit(format, report.as_dict(), lambda: console.print(status_table(report)), code=code)
 
-    emit(format, report.as_dict(), show, code=0 if report.ok else 1)
+
+def status_table(report: StatusReport) -> Table:
+    """The four answers per environment, as `parity status` prints them."""
+    table = Table("environment", "question", "level", "reason")
+    for environment in report.environments:
+        for question in QUESTIONS:
+            answer = environment.answers[question]
+            colour = {"green": "green", "amber": "yellow", "red": "red"}[answer.level]
+            table.add_row(
+                environment.environment,
+                question,
+                f"[{colour}]{answer.level}[/{colour}]",
+                answer.reason,
+            )
+    return table

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from parity.content.duplicates import DuplicateCluster, duplicate_clusters
+from parity.content.duplicates import DEFAULT_THRESHOLD, DuplicateCluster, duplicate_clusters
 from parity.content.similar import Neighbour, PostText, plain_text, similar_posts
 from parity.content.similar_block import (
     SimilarLink,
@@ -268,7 +268,7 @@ def _stored_lists(db: Database, ids: Sequence[int]) -> dict[int, list[str]]:
     return found
 
 
-def find_duplicates(db: Database, *, threshold: float = 0.8) -> DuplicatesResult:
+def find_duplicates(db: Database, *, threshold: float = DEFAULT_THRESHOLD) -> DuplicatesResult:
     """Clusters of near-duplicate posts (published, pending, draft, scheduled, private).
 
     Raises InputError for a threshold outside (0, 1] or an environment without posts.

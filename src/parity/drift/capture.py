@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from parity.drift.schema import core_index_report, shape_tables
 from parity.drift.settings import DriftSection
 from parity.drift.versions import VersionSources, plugin_infos, theme_infos
 from parity.environments import EnvironmentSettings
+from parity.store.clock import utc_now
 from parity.targets.database import Database, quote_identifier
 from parity.targets.site import Site
 
@@ -274,7 +275,7 @@ def capture_snapshot(
 ) -> Snapshot:
     """Capture ``env`` now. ``site=None`` (or no routes) leaves out the HTTP part."""
     started = time.perf_counter()
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     exact = section.exact_counts if exact is None else exact
     prefix = env.table_prefix
     notes: list[str] = []

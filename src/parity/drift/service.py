@@ -1,4 +1,10 @@
-"""Snapshots and drift reports for the shells: resolve what A and B are, capture, compare.
+"""Snapshots and drift reports: resolve what A and B are, capture, compare.
+
+The service receives its targets and store: :func:`capture_environment` reads an open
+:class:`~parity.targets.database.Database` and :class:`~parity.targets.site.Site`;
+:func:`drift_report` captures environments through a :class:`LiveEnvironments` (the
+composition in :mod:`parity.drift.live` opens each one's connections) and reads stored
+snapshots from the store it is given.
 
 A side of a comparison is named by the user in one of three ways, tried in this order:
 an environment of parity.toml (captured live), a snapshot JSON file, a stored snapshot id
@@ -6,34 +12,35 @@ an environment of parity.toml (captured live), a snapshot JSON file, a stored sn
 
 Example::
 
-    snapshot = take_snapshot(settings, "staging")              # captured and stored
-    report = drift_report(settings, "production", "staging")   # both live
-    report = drift_report(settings, "staging", since="last")   # vs its last snapshot
+    with Database.connect(env) as db, Site(env) as site:
+        snapshot = take_snapshot(db, site, store, section)        # captured and stored
+    live = live_environments(settings, section)                   # parity.drift.live
+    report = drift_report("production", "staging", live=live, store=store, section=section)
+    report = drift_report("staging", since="last", live=live, store=store, section=section)
     report.exit_code("warn")
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from parity.config import Settings
 from parity.drift.capture import capture_snapshot
 from parity.drift.diff import DiffRules, compare
 from parity.drift.findings import DriftReport, Origin
 from parity.drift.model import Snapshot
-from parity.drift.settings import DriftSection, drift_settings
+from parity.drift.settings import DriftSection
 from parity.drift.storage import latest_snapshot, load_snapshot, save_snapshot
 from parity.errors import InputError
-from parity.store import Store, open_store
+from parity.store import Store
 from parity.targets.database import Database
 from parity.targets.site import Site
 
 __all__ = [
+    "LiveEnvironments",
     "Resolved",
     "capture_environment",
     "drift_report",
@@ -53,40 +60,35 @@ class Resolved:
     origin: Origin
 
 
-@contextmanager
-def _store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings.state_url())
-    try:
-        yield store
-    finally:
-        store.close()
+@dataclass(frozen=True)
+class LiveEnvironments:
+    """The environments a side may name, and how one is captured now.
+
+    ``capture(name, exact)`` opens the environment's targets, captures and closes them
+    (:func:`parity.drift.live.live_environments` builds it from the settings).
+    """
+
+    names: Collection[str]
+    capture: Callable[[str, bool | None], Snapshot]
 
 
 def capture_environment(
-    settings: Settings,
-    name: str,
-    *,
-    exact: bool | None = None,
-    section: DriftSection | None = None,
+    db: Database, site: Site, section: DriftSection, *, exact: bool | None = None
 ) -> Snapshot:
-    """Capture environment ``name`` now (database and site), without storing it."""
-    env = settings.environment(name)
-    section = section or drift_settings(settings)
-    with Database.connect(env) as db, Site(env) as site:
-        return capture_snapshot(env, db, site, section, exact=exact)
+    """Capture the environment ``db`` and ``site`` reach, now, without storing it."""
+    return capture_snapshot(db.env, db, site, section, exact=exact)
 
 
 def take_snapshot(
-    settings: Settings,
-    name: str,
+    db: Database,
+    site: Site,
+    store: Store,
+    section: DriftSection,
     *,
     exact: bool | None = None,
-    section: DriftSection | None = None,
 ) -> Snapshot:
-    """Capture environment ``name`` and store it; returns it with its id."""
-    snapshot = capture_environment(settings, name, exact=exact, section=section)
-    with _store(settings) as store:
-        return save_snapshot(store, snapshot)
+    """Capture the environment and store the snapshot; returns it with its id."""
+    return save_snapshot(store, capture_environment(db, site, section, exact=exact))
 
 
 def write_snapshot_file(snapshot: Snapshot, path: Path) -> None:
@@ -117,45 +119,38 @@ def _snapshot_id(ref: str) -> int | None:
 
 
 def resolve_side(
-    settings: Settings,
-    ref: str,
-    *,
-    exact: bool | None = None,
-    section: DriftSection | None = None,
+    ref: str, *, live: LiveEnvironments, store: Store, exact: bool | None = None
 ) -> Resolved:
     """What ``ref`` names: an environment (captured now), a JSON file or a snapshot id."""
-    if ref in settings.environments:
-        snapshot = capture_environment(settings, ref, exact=exact, section=section)
-        return Resolved(snapshot, f"{ref} (live)", "live")
+    if ref in live.names:
+        return Resolved(live.capture(ref, exact), f"{ref} (live)", "live")
     path = Path(ref)
     if path.is_file():
         snapshot = read_snapshot_file(path)
         return Resolved(snapshot, f"{snapshot.label()} from {path.name}", "file")
     number = _snapshot_id(ref)
     if number is not None:
-        with _store(settings) as store:
-            snapshot = load_snapshot(store, number)
+        snapshot = load_snapshot(store, number)
         return Resolved(snapshot, snapshot.label(), "store")
-    known = ", ".join(sorted(settings.environments)) or "none"
+    known = ", ".join(sorted(live.names)) or "none"
     raise InputError(
         f"{ref!r} is neither an environment ({known}), a snapshot file, nor a snapshot id"
     )
 
 
-def _since(settings: Settings, environment: str, since: str) -> Resolved:
-    with _store(settings) as store:
-        if since == "last":
-            snapshot = latest_snapshot(store, environment)
-            if snapshot is None:
-                raise InputError(
-                    f"no snapshot of {environment} yet",
-                    hint=f"run `parity snapshot {environment}` first (before the deployment)",
-                )
-        else:
-            number = _snapshot_id(since)
-            if number is None:
-                raise InputError(f"--since takes `last` or a snapshot id, not {since!r}")
-            snapshot = load_snapshot(store, number)
+def _since(store: Store, environment: str, since: str) -> Resolved:
+    if since == "last":
+        snapshot = latest_snapshot(store, environment)
+        if snapshot is None:
+            raise InputError(
+                f"no snapshot of {environment} yet",
+                hint=f"run `parity snapshot {environment}` first (before the deployment)",
+            )
+    else:
+        number = _snapshot_id(since)
+        if number is None:
+            raise InputError(f"--since takes `last` or a snapshot id, not {since!r}")
+        snapshot = load_snapshot(store, number)
     if snapshot.environment != environment:
         raise InputError(
             f"snapshot #{snapshot.id} is of {snapshot.environment}, not {environment}",
@@ -165,21 +160,21 @@ def _since(settings: Settings, environment: str, since: str) -> Resolved:
 
 
 def drift_report(
-    settings: Settings,
     a: str,
     b: str | None = None,
     *,
+    live: LiveEnvironments,
+    store: Store,
+    section: DriftSection,
     since: str | None = None,
     exact: bool | None = None,
     masked_options: Sequence[str] = (),
-    section: DriftSection | None = None,
 ) -> DriftReport:
     """Compare A with B, or environment A now with its own snapshot ``since``.
 
     ``masked_options`` adds option patterns never compared (a refresh policy's preserved
     options) to those of ``[drift] preserved_options``.
     """
-    section = section or drift_settings(settings)
     if since is not None and b is not None:
         raise InputError("give either B or --since, not both")
     if since is None and b is None:
@@ -187,17 +182,15 @@ def drift_report(
             "nothing to compare A with", hint="give B, or --since last to compare with A's past"
         )
     if since is not None:
-        if a not in settings.environments:
+        if a not in live.names:
             raise InputError(f"--since needs an environment as A, not {a!r}")
-        before = _since(settings, a, since)
-        now = resolve_side(
-            settings, a, exact=exact or before.snapshot.exact_counts, section=section
-        )
+        before = _since(store, a, since)
+        now = resolve_side(a, live=live, store=store, exact=exact or before.snapshot.exact_counts)
         left, right = before, now
     else:
         assert b is not None
-        left = resolve_side(settings, a, exact=exact, section=section)
-        right = resolve_side(settings, b, exact=exact, section=section)
+        left = resolve_side(a, live=live, store=store, exact=exact)
+        right = resolve_side(b, live=live, store=store, exact=exact)
     rules = DiffRules.from_section(section, extra_masked_options=masked_options)
     return compare(
         left.snapshot,

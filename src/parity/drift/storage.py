@@ -7,7 +7,7 @@ time are columns so that "the last snapshot of staging" is one indexed query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import insert, select
@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from parity.drift.model import Snapshot
 from parity.errors import InputError
 from parity.store import Store, schema
+from parity.store.clock import as_utc
 
 __all__ = ["SnapshotRow", "latest_snapshot", "list_snapshots", "load_snapshot", "save_snapshot"]
 
@@ -26,11 +27,6 @@ class SnapshotRow:
     id: int
     environment: str
     taken_at: datetime
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def save_snapshot(store: Store, snapshot: Snapshot) -> Snapshot:
@@ -95,4 +91,4 @@ def list_snapshots(store: Store, environment: str | None = None) -> list[Snapsho
     query = query.order_by(table.c.taken_at.desc(), table.c.id.desc())
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [SnapshotRow(int(r.id), str(r.environment), _aware(r.taken_at)) for r in rows]
+    return [SnapshotRow(int(r.id), str(r.environment), as_utc(r.taken_at)) for r in rows]

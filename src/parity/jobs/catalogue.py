@@ -26,16 +26,25 @@ class JobEntry:
     builtin: bool = False
 
 
-def _builtin_jobs(section: JobsSection) -> list[Job]:
-    # Imported here: the content importer builds on this package, not the reverse.
+def _builtin_jobs(section: JobsSection, refresh_owner: str | None) -> list[Job]:
+    # Imported here: the content importer and refresh build on this package, not the reverse.
     from parity.content.importer.job import content_import_job, content_rollback_job
+    from parity.refresh.runs import listed_jobs
+    from parity.refresh.settings import RefreshSection
 
-    return [content_import_job(section), content_rollback_job(section)]
+    owner = refresh_owner or RefreshSection().owner
+    return [content_import_job(section), content_rollback_job(section), *listed_jobs(owner)]
 
 
-def job_catalogue(section: JobsSection) -> dict[str, JobEntry]:
-    """Name -> entry for the built-in jobs, then the declared ones, in that order."""
-    entries = {job.name: JobEntry(job, builtin=True) for job in _builtin_jobs(section)}
+def job_catalogue(section: JobsSection, *, refresh_owner: str | None = None) -> dict[str, JobEntry]:
+    """Name -> entry for the built-in jobs (the content import and its rollback, refresh
+    and its rollback: their runs are in the same ledger), then the declared ones.
+
+    ``refresh_owner`` is ``[refresh] owner`` (its default when None).
+    """
+    entries = {
+        job.name: JobEntry(job, builtin=True) for job in _builtin_jobs(section, refresh_owner)
+    }
     for spec in section.declared:
         entries[spec.name] = JobEntry(
             declared_job(spec),
@@ -44,9 +53,9 @@ def job_catalogue(section: JobsSection) -> dict[str, JobEntry]:
     return entries
 
 
-def find_job(section: JobsSection, name: str) -> JobEntry:
+def find_job(section: JobsSection, name: str, *, refresh_owner: str | None = None) -> JobEntry:
     """The job called ``name``, or an InputError listing the known names."""
-    entries = job_catalogue(section)
+    entries = job_catalogue(section, refresh_owner=refresh_owner)
     try:
         return entries[name]
     except KeyError:

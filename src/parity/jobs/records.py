@@ -564,6 +564,23 @@ class JobRecords:
         with self.store.engine.connect() as conn:
             return [_item(row) for row in conn.execute(query).mappings()]
 
+    def latest_items(self, run_id: int, keys: Sequence[str]) -> dict[str, ItemRecord]:
+        """Key -> the latest record of that key in run ``run_id``, for those of ``keys``
+        it has (a batch taken over by another worker asks what was already recorded)."""
+        table = schema.job_items
+        found: dict[str, ItemRecord] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                query = (
+                    select(table)
+                    .where(table.c.run_id == run_id, table.c.key.in_(chunk))
+                    .order_by(table.c.id)
+                )
+                for row in conn.execute(query).mappings():
+                    found[row["key"]] = _item(row)
+        return found
+
     def action_counts(self, run_id: int) -> dict[str, dict[str, int]]:
         """Status -> action -> number of items, for one run."""
         table = schema.job_items

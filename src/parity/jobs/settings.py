@@ -4,6 +4,7 @@ Example::
 
     [jobs]
     lease_seconds = 300
+    broker = "redis://:${REDIS_PASSWORD}@127.0.0.1:6379/0"   # for --on celery, parity worker
 
     [jobs.content_import]          # the built-in content import job
     owner = "content team"
@@ -219,6 +220,10 @@ class JobsSection(_Strict):
     """The whole ``[jobs]`` section."""
 
     lease_seconds: Annotated[int, Field(ge=30)] = 300
+    broker: str | None = Field(
+        default=None,
+        description="Celery broker URL (redis://...) of `--on celery` runs and `parity worker`",
+    )
     content_import: ContentImportSettings = Field(default_factory=ContentImportSettings)
     declared: list[DeclaredJob] = Field(default_factory=list)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -18,6 +18,7 @@ from parity.measure.compare import Sample, cache_mix
 from parity.measure.sample import EXPECTED_STATUS, TimedSample
 from parity.measure.stats import Summary, summarize
 from parity.store import schema
+from parity.store.clock import as_utc
 from parity.store.state import Store
 from parity.vocabulary import iso_utc
 
@@ -122,7 +123,7 @@ def save_measurement(store: Store, measurement: Measurement) -> Measurement:
 
 
 def _from_row(row: Any) -> Measurement:
-    taken = row.taken_at if row.taken_at.tzinfo else row.taken_at.replace(tzinfo=UTC)
+    taken = as_utc(row.taken_at)
     samples = tuple(TimedSample.from_dict(d) for d in json.loads(row.samples))
     return Measurement(row.environment, row.site_url, row.route, row.mode, taken, samples, row.id)
 
@@ -135,7 +136,7 @@ def load_measurement(store: Store, measurement_id: int) -> Measurement:
     if row is None:
         raise InputError(
             f"no measurement #{measurement_id} in the state store",
-            hint="`parity measure ENV ROUTE` prints the ids of what it saves",
+            hint="`parity measure ENV --route ROUTE` prints the ids of what it saves",
         )
     return _from_row(row)
 
@@ -146,8 +147,3 @@ def recent_measurements(store: Store, limit: int = 20) -> list[Measurement]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).all()
     return [_from_row(row) for row in rows]
-
-
-def now() -> datetime:
-    """The current time in UTC (what ``taken_at`` records)."""
-    return datetime.now(UTC)

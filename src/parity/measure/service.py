@@ -19,8 +19,9 @@ from typing import Any
 
 from parity.errors import InputError
 from parity.measure.compare import Comparison, Verdict, compare
-from parity.measure.records import Measurement, load_measurement, now, save_measurement
+from parity.measure.records import Measurement, load_measurement, save_measurement
 from parity.measure.sample import TimedSample, take_samples
+from parity.store.clock import utc_now
 from parity.store.state import Store
 from parity.targets.cache import Purger
 from parity.targets.site import Site
@@ -71,7 +72,7 @@ def measure_routes(
                 on_sample(route, sample)
 
         samples = take_samples(site, route, mode, count, purger=purger, on_sample=forward)
-        measurement = Measurement(env.name, env.url, route, mode, now(), tuple(samples))
+        measurement = Measurement(env.name, env.url, route, mode, utc_now(), tuple(samples))
         saved.append(save_measurement(store, measurement))
     return saved
 

@@ -4,6 +4,10 @@ A job is failing (severity ``error``) when its last run failed, was interrupted,
 expected-result check failed or could not run. It needs a look (``warn``) when its last
 run missed its declared schedule, or took less or more time than its declared duration
 range. A failing job is shown with its owner, its expected result and its rollback note.
+
+WordPress's own cron is one more job per environment (``wp-cron``): overdue events mean
+nothing runs them (WP-cron disabled and no system cron, or a broken loopback), which
+needs a look (``warn``); see :func:`wp_cron_problem`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from parity.jobs.model import RunStatus
 from parity.jobs.records import RunRecord
 from parity.jobs.schedule import parse_schedule
 
-__all__ = ["JobFacts", "JobProblem", "job_problems"]
+__all__ = ["WP_CRON_JOB", "JobFacts", "JobProblem", "job_problems", "wp_cron_problem"]
 
 Severity = Literal["info", "warn", "error"]
+
+#: The job name WordPress's own cron is shown under.
+WP_CRON_JOB = "wp-cron"
 
 
 @dataclass(frozen=True)
@@ -153,3 +160,43 @@ def job_problems(
             )
     order = {"error": 0, "warn": 1, "info": 2}
     return sorted(problems, key=lambda p: (order[p.severity], p.job))
+
+
+def wp_cron_problem(
+    environment: str,
+    overdue: Sequence[Mapping[str, Any]],
+    *,
+    grace_s: float,
+    error: str | None = None,
+) -> JobProblem | None:
+    """The problem with ``environment``'s WordPress cron, if any: overdue events (``warn``,
+    the latest first named) or a cron option that could not be read (``info``).
+
+    >>> late = [{"hook": "wp_version_check", "seconds_late": 7300}]
+    >>> wp_cron_problem("staging", late, grace_s=600).problem
+    '1 WP-cron event overdue: wp_version_check (2 h late)'
+    """
+
+    def problem(severity: Severity, text: str) -> JobProblem:
+        return JobProblem(
+            job=WP_CRON_JOB,
+            severity=severity,
+            problem=text,
+            owner="WordPress (WP-cron)",
+            expected=f"every due event runs within {_ago(timedelta(seconds=grace_s))}",
+            rollback_note=f"nothing to undo; `parity cron {environment}` lists the events",
+            environment=environment,
+        )
+
+    if error is not None:
+        return problem("info", f"WP-cron not read: {error}")
+    if not overdue:
+        return None
+    latest = sorted(overdue, key=lambda e: -int(e.get("seconds_late", 0)))
+    named = ", ".join(
+        f"{e['hook']} ({_ago(timedelta(seconds=int(e.get('seconds_late', 0))))} late)"
+        for e in latest[:3]
+    )
+    more = f" and {len(latest) - 3} more" if len(latest) > 3 else ""
+    count = f"{len(latest)} WP-cron event{'s' if len(latest) > 1 else ''} overdue"
+    return problem("warn", f"{count}: {named}{more}")

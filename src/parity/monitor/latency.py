@@ -118,6 +118,11 @@ def slow_verdict(
         if len(now) < 3 or len(before) < max(5, len(now)):
             continue
         compared = True
+        was_s, is_s = median(before), median(now)
+        if is_s <= was_s * min_ratio or is_s - was_s < min_difference_ms / 1000:
+            # Not slower by the rule's own effect sizes, whatever the U test says: skip
+            # the test (most probes; it is most of the cost of judging one).
+            continue
         verdict, test, ratio = shift_verdict(
             before,
             now,

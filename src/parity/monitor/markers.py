@@ -16,8 +16,8 @@ from typing import Any
 
 from parity.config import Settings
 from parity.drift.diff import DiffRules, compare
+from parity.drift.live import capture_live as capture_now
 from parity.drift.model import Snapshot
-from parity.drift.service import capture_environment
 from parity.drift.settings import drift_settings
 from parity.drift.storage import load_snapshot, save_snapshot
 from parity.errors import InputError
@@ -34,7 +34,7 @@ __all__ = [
     "mark_deploy",
     "open_maintenance",
 ]
-#: Captures an environment now (``parity.drift.service.capture_environment`` by default).
+#: Captures an environment now (``parity.drift.live.capture_live`` by default).
 Capture = Callable[[Settings, str], Snapshot]
 
 #: The longest maintenance window one command opens.
@@ -43,7 +43,7 @@ MAX_MAINTENANCE_S = 7 * 86400.0
 
 def capture_live(settings: Settings, environment: str) -> Snapshot:
     """A snapshot of ``environment`` captured now (database and site), not stored."""
-    return capture_environment(settings, environment)
+    return capture_now(settings, environment)
 
 
 def mark_deploy(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from parity.monitor.conditions import ConditionResult
 from parity.monitor.latency import SlowVerdict, Timing
@@ -37,6 +37,7 @@ __all__ = [
     "MonitorRecords",
     "ProbeResult",
     "StoredState",
+    "WpCronSeen",
 ]
 
 
@@ -182,6 +183,18 @@ class DriftSince:
     error: str | None
 
 
+@dataclass(frozen=True)
+class WpCronSeen:
+    """An environment's WordPress cron as the service last read it: how many events, and
+    the overdue ones (``{hook, next_run, seconds_late, schedule}``), or why it could not."""
+
+    environment: str
+    checked_at: datetime
+    events: int
+    overdue: list[dict[str, Any]]
+    error: str | None
+
+
 def _state_json(state: CheckState) -> str:
     return json.dumps(state.as_dict())
 
@@ -219,6 +232,58 @@ def _result(row: Any) -> ProbeResult:
     )
 
 
+# Statements built once and executed with parameters: the service writes every probe,
+# and building a statement with .values() costs more than running it.
+_INSERT_RESULT = insert(schema.monitor_results)
+_UPDATE_STATE = update(schema.monitor_state).where(
+    schema.monitor_state.c.check_key == bindparam("b_check_key")
+)
+_INSERT_STATE = insert(schema.monitor_state)
+_ACTIVE_WINDOW = select(func.max(schema.maintenance_windows.c.ends_at)).where(
+    schema.maintenance_windows.c.environment == bindparam("b_env"),
+    schema.maintenance_windows.c.starts_at <= bindparam("b_now"),
+    schema.maintenance_windows.c.ends_at > bindparam("b_now"),
+)
+
+
+def _insert_result(conn: Connection, result: ProbeResult) -> None:
+    conn.execute(
+        _INSERT_RESULT,
+        {
+            "check_key": result.check_key,
+            "environment": result.environment,
+            "at": result.at,
+            "ok": result.ok,
+            "http_status": result.http_status,
+            "duration_s": result.duration_s,
+            "cache_status": result.cache_status,
+            "error": result.error,
+            "conditions": json.dumps([c.as_dict() for c in result.conditions]),
+        },
+    )
+
+
+def _upsert_state(
+    conn: Connection,
+    check_key: str,
+    environment: str,
+    state: CheckState,
+    slow_state: CheckState,
+    slow: SlowVerdict | None,
+    at: datetime,
+) -> None:
+    values = {
+        "environment": environment,
+        "state": _state_json(state),
+        "slow_state": _state_json(slow_state),
+        "slow_verdict": json.dumps(slow.as_dict()) if slow else None,
+        "updated_at": at,
+    }
+    done = conn.execute(_UPDATE_STATE, {"b_check_key": check_key, **values})
+    if done.rowcount == 0:
+        conn.execute(_INSERT_STATE, {"check_key": check_key, **values})
+
+
 class MonitorRecords:
     """Reads and writes the monitor's tables."""
 
@@ -230,18 +295,21 @@ class MonitorRecords:
     def add_result(self, result: ProbeResult) -> None:
         """Store one probe."""
         with self.store.engine.begin() as conn:
-            conn.execute(
-                insert(schema.monitor_results).values(
-                    check_key=result.check_key,
-                    environment=result.environment,
-                    at=result.at,
-                    ok=result.ok,
-                    http_status=result.http_status,
-                    duration_s=result.duration_s,
-                    cache_status=result.cache_status,
-                    error=result.error,
-                    conditions=json.dumps([c.as_dict() for c in result.conditions]),
-                )
+            _insert_result(conn, result)
+
+    def record_probe(
+        self,
+        result: ProbeResult,
+        state: CheckState,
+        slow_state: CheckState,
+        slow: SlowVerdict | None,
+    ) -> None:
+        """Store one probe and its check's new state in one transaction (one commit per
+        probe: what the running service does every interval for every check)."""
+        with self.store.engine.begin() as conn:
+            _insert_result(conn, result)
+            _upsert_state(
+                conn, result.check_key, result.environment, state, slow_state, slow, result.at
             )
 
     def recent_results(self, check_key: str, limit: int = 50) -> list[ProbeResult]:
@@ -270,6 +338,29 @@ class MonitorRecords:
         with self.store.engine.connect() as conn:
             rows = list(conn.execute(query))
         return [Timing(as_utc(r.at), float(r.duration_s), r.cache_status) for r in reversed(rows)]
+
+    def recent_durations(
+        self, check_keys: Sequence[str], since: datetime, limit: int
+    ) -> dict[str, list[float]]:
+        """Each check's latest ``limit`` good probe durations (seconds) at or after
+        ``since``, oldest first, by check key: one query for them all, reading only the
+        two columns a sparkline needs."""
+        table = schema.monitor_results
+        query = (
+            select(table.c.check_key, table.c.duration_s)
+            .where(
+                table.c.check_key.in_(check_keys),
+                table.c.at >= since,
+                table.c.ok.is_(True),
+                table.c.duration_s.is_not(None),
+            )
+            .order_by(table.c.at, table.c.id)
+        )
+        found: dict[str, list[float]] = {key: [] for key in check_keys}
+        with self.store.engine.connect() as conn:
+            for key, duration in conn.execute(query).all():
+                found[key].append(duration)
+        return {key: durations[-limit:] for key, durations in found.items()}
 
     def timings_after(self, check_key: str, after: datetime, limit: int) -> list[Timing]:
         """The times of the first ``limit`` good probes at or after ``after``, oldest first."""
@@ -303,18 +394,8 @@ class MonitorRecords:
         at: datetime,
     ) -> None:
         """Insert or replace a check's state."""
-        table = schema.monitor_state
-        values = {
-            "environment": environment,
-            "state": _state_json(state),
-            "slow_state": _state_json(slow_state),
-            "slow_verdict": json.dumps(slow.as_dict()) if slow else None,
-            "updated_at": at,
-        }
         with self.store.engine.begin() as conn:
-            done = conn.execute(update(table).where(table.c.check_key == check_key).values(values))
-            if done.rowcount == 0:
-                conn.execute(insert(table).values(check_key=check_key, **values))
+            _upsert_state(conn, check_key, environment, state, slow_state, slow, at)
 
     def states(self) -> dict[str, StoredState]:
         """Every check's saved state, by check key."""
@@ -518,9 +599,12 @@ class MonitorRecords:
             ]
 
     def maintenance_until(self, environment: str, now: datetime) -> datetime | None:
-        """When the maintenance of ``environment`` active at ``now`` ends (None: none)."""
-        active = self.windows(environment, active_at=now, limit=1)
-        return active[0].ends_at if active else None
+        """When the maintenance of ``environment`` active at ``now`` ends (None: none).
+
+        Asked by every probe, so it runs one prepared statement."""
+        with self.store.engine.connect() as conn:
+            ends = conn.execute(_ACTIVE_WINDOW, {"b_env": environment, "b_now": now}).scalar()
+        return None if ends is None else as_utc(ends)
 
     # -- alerts ---------------------------------------------------------------------
 
@@ -652,3 +736,36 @@ class MonitorRecords:
         return DriftSince(
             environment, row.marker_id, as_utc(row.checked_at), json.loads(row.findings), row.error
         )
+
+    # -- WordPress cron -------------------------------------------------------------
+
+    def save_wp_cron(self, seen: WpCronSeen) -> None:
+        """Insert or replace what was read of an environment's WordPress cron."""
+        table = schema.monitor_wp_cron
+        values = {
+            "checked_at": seen.checked_at,
+            "events": seen.events,
+            "overdue": json.dumps(seen.overdue),
+            "error": seen.error,
+        }
+        with self.store.engine.begin() as conn:
+            done = conn.execute(
+                update(table).where(table.c.environment == seen.environment).values(values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(table).values(environment=seen.environment, **values))
+
+    def wp_cron(self) -> dict[str, WpCronSeen]:
+        """Every environment's WordPress cron as last read, by environment."""
+        with self.store.engine.connect() as conn:
+            rows = list(conn.execute(select(schema.monitor_wp_cron)))
+        return {
+            row.environment: WpCronSeen(
+                row.environment,
+                as_utc(row.checked_at),
+                int(row.events),
+                json.loads(row.overdue),
+                row.error,
+            )
+            for row in rows
+        }

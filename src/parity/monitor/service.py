@@ -4,7 +4,7 @@ the last deploy marker.
 ``MonitorService`` takes its settings and store as arguments and opens nothing at import
 time. :meth:`MonitorService.tasks` gives the scheduler its work: one task per check, one
 that delivers alerts, one that rolls up and prunes, one that captures drift since each
-environment's last deploy marker.
+environment's last deploy marker, one that reads each environment's WordPress cron.
 
 Example::
 
@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Literal
 
 from parity.config import Settings
+from parity.cron.events import CronReport
+from parity.cron.report import cron_report
+from parity.environments import EnvironmentSettings
 from parity.errors import ParityError
 from parity.monitor.alerts import AlertSender, webhooks_for
 from parity.monitor.conditions import evaluate_all
@@ -30,7 +34,7 @@ from parity.monitor.defaults import checks_for
 from parity.monitor.latency import SlowVerdict, Timing, slow_verdict
 from parity.monitor.markers import Capture, capture_live, drift_since
 from parity.monitor.probe import Prober
-from parity.monitor.records import MonitorRecords, ProbeResult, StoredState
+from parity.monitor.records import MonitorRecords, ProbeResult, StoredState, WpCronSeen
 from parity.monitor.scheduler import Task
 from parity.monitor.settings import CheckSpec, check_environments, monitor_settings
 from parity.monitor.state import AlertEvent, CheckState, advance, alert_due, mark_alerted
@@ -57,6 +61,10 @@ def _alert_reason(check: CheckSpec, kind: str, event: AlertEvent, state: CheckSt
     return f"{where} is slow: {state.reason}" if event == "failure" else f"{where} is fast again"
 
 
+def _read_cron(env: EnvironmentSettings, now: datetime, grace_s: int) -> CronReport:
+    return cron_report(env, now=now, grace_s=grace_s)
+
+
 class MonitorService:
     """Probes, judges and records the checks of one configuration."""
 
@@ -68,6 +76,7 @@ class MonitorService:
         prober: Prober | None = None,
         sender: AlertSender | None = None,
         capture: Capture = capture_live,
+        read_cron: Callable[[EnvironmentSettings, datetime, int], CronReport] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings = settings
@@ -81,11 +90,20 @@ class MonitorService:
         self.prober = prober or Prober(settings, timeout_s=self.section.timeout_s)
         self.sender = sender or AlertSender(self.records, self.section.alerts)
         self.capture = capture
+        self.read_cron = read_cron or _read_cron
         self.clock = clock
         self._lock = threading.Lock()
+        # Held from judging alerts to saving the state, so two checks of one environment
+        # going down at once still make one incident (one alert), not two.
+        self._alert_lock = threading.Lock()
+        self._keys = {check.key for check in self.checks}
         self._states: dict[str, StoredState] = self.records.states()
         #: The last probe of each check (for /metrics).
         self.last: dict[str, ProbeResult] = {}
+        # Each check's latest good timings, read from the store once and then kept up to
+        # date here: judging a probe then costs no query.
+        self._history: dict[str, deque[Timing]] = {}
+        self._frozen: dict[str, list[Timing]] = {}
 
     def interval(self, check: CheckSpec) -> float:
         """Seconds between two probes of ``check``."""
@@ -98,10 +116,21 @@ class MonitorService:
             return StoredState(check.key, check.env, CheckState(), CheckState(), None, self.clock())
         return found
 
+    def _timings(self, check: CheckSpec) -> deque[Timing]:
+        with self._lock:
+            found = self._history.get(check.key)
+        if found is None:
+            size = self.section.slow.recent + self.section.slow.baseline
+            found = deque(self.records.recent_timings(check.key, size), maxlen=size)
+            with self._lock:
+                found = self._history.setdefault(check.key, found)
+        return found
+
     def run_check(self, check: CheckSpec) -> ProbeResult:
         """Probe ``check`` once, judge it, store the result and its state, queue alerts."""
         slow = self.section.slow
-        history = self.records.recent_timings(check.key, slow.recent + slow.baseline)
+        kept = self._timings(check)  # the scheduler never runs one check twice at once
+        history = list(kept)
         recent = [t.duration_s for t in history[-(slow.recent - 1) :]]
         probe = self.prober.probe(check, recent)
         now = self.clock()
@@ -118,7 +147,6 @@ class MonitorService:
             error=seen.error,
             conditions=conditions,
         )
-        self.records.add_result(result)
         previous = self._stored(check)
         thresholds = {
             "failure_threshold": self.section.failure_threshold,
@@ -130,7 +158,11 @@ class MonitorService:
         verdict: SlowVerdict | None = previous.slow
         slow_state = previous.slow_state
         if result.ok and seen.duration_s is not None:
-            timings = [*history, Timing(now, seen.duration_s, probe.cache)]
+            kept.append(Timing(now, seen.duration_s, probe.cache))
+            timings = list(kept)
+            frozen = self._frozen.get(check.key)
+            if frozen is not None:
+                timings = [*frozen, *timings[-slow.recent :]]
             verdict = slow_verdict(
                 timings,
                 slo_ms=check.slo_ms,
@@ -147,33 +179,55 @@ class MonitorService:
                 at=now,
                 **thresholds,
             )
+            # While a route is slow its baseline is the one from before it turned slow:
+            # otherwise the slow probes would become the baseline within a few dozen
+            # probes and a route still slow would read "as fast as its baseline".
+            if verdict.slow and frozen is None:
+                self._frozen[check.key] = list(kept)[: -slow.recent]
+            elif not verdict.slow and slow_state.health != "down":
+                self._frozen.pop(check.key, None)
         in_maintenance = self.records.maintenance_until(check.env, now) is not None
         hooks = webhooks_for(self.section.alerts, check.env)
         kinds: list[tuple[Literal["down", "slow"], CheckState]] = [
             ("down", state),
             ("slow", slow_state),
         ]
-        judged: dict[str, CheckState] = {}
-        for kind, current in kinds:
-            event = alert_due(current, in_maintenance=in_maintenance)
-            if event is not None:
-                self.records.queue_alert(
-                    hooks,
-                    check_key=check.key,
-                    environment=check.env,
-                    kind=kind,
-                    event=event,
-                    at=now,
-                    reason=_alert_reason(check, kind, event, current),
-                )
-                current = mark_alerted(current, event)
-            judged[kind] = current
-        stored = StoredState(check.key, check.env, judged["down"], judged["slow"], verdict, now)
-        self.records.save_state(check.key, check.env, stored.state, stored.slow_state, verdict, now)
-        with self._lock:
-            self._states[check.key] = stored
-            self.last[check.key] = result
+        with self._alert_lock:
+            judged: dict[str, CheckState] = {}
+            for kind, current in kinds:
+                event = alert_due(current, in_maintenance=in_maintenance)
+                if event is not None:
+                    # One incident per environment and kind: the first check to fail
+                    # alerts, the last to recover resolves; the others join silently.
+                    if not self._incident_open(check, kind):
+                        self.records.queue_alert(
+                            hooks,
+                            check_key=check.key,
+                            environment=check.env,
+                            kind=kind,
+                            event=event,
+                            at=now,
+                            reason=_alert_reason(check, kind, event, current),
+                        )
+                    current = mark_alerted(current, event)
+                judged[kind] = current
+            stored = StoredState(check.key, check.env, judged["down"], judged["slow"], verdict, now)
+            self.records.record_probe(result, stored.state, stored.slow_state, verdict)
+            with self._lock:
+                self._states[check.key] = stored
+                self.last[check.key] = result
         return result
+
+    def _incident_open(self, check: CheckSpec, kind: str) -> bool:
+        """Whether another check of ``check``'s environment has alerted ``kind`` and not
+        resolved it yet (so this check's failure or recovery sends nothing)."""
+        with self._lock:
+            others = [
+                stored
+                for key, stored in self._states.items()
+                if key != check.key and key in self._keys and stored.environment == check.env
+            ]
+        return any((s.state if kind == "down" else s.slow_state).alerted for s in others)
 
     def housekeeping(self) -> None:
         """Roll up closed buckets and delete what is older than the retention."""
@@ -196,6 +250,28 @@ class MonitorService:
                 continue
             self.records.save_drift(name, marker.id, now, findings, None)
 
+    def check_wp_cron(self) -> None:
+        """Read every environment's WordPress cron and keep its overdue events (the
+        "jobs" answer shows them). Read-only: production is read like any other."""
+        grace = int(self.section.wp_cron.grace_s)
+        for name, env in self.settings.environments.items():
+            now = self.clock()
+            try:
+                report = self.read_cron(env, now, grace)
+            except ParityError as exc:
+                self.records.save_wp_cron(WpCronSeen(name, now, 0, [], exc.one_line()))
+                continue
+            overdue = [
+                {
+                    "hook": e.event.hook,
+                    "next_run": e.event.next_run.isoformat(),
+                    "seconds_late": -e.seconds_until,
+                    "schedule": e.event.schedule or "once",
+                }
+                for e in report.overdue
+            ]
+            self.records.save_wp_cron(WpCronSeen(name, now, len(report.events), overdue, None))
+
     def tasks(self) -> list[Task]:
         """The scheduler's work: every check, alert delivery, housekeeping, drift."""
         found = [
@@ -207,4 +283,5 @@ class MonitorService:
             Task("housekeeping", self.section.retention.rollup_bucket, self.housekeeping, 5.0)
         )
         found.append(Task("drift", self.section.deploy.drift_interval_s, self.check_drift, 2.0))
+        found.append(Task("wp-cron", self.section.wp_cron.interval_s, self.check_wp_cron, 3.0))
         return found

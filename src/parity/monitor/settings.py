@@ -15,6 +15,10 @@ Example::
     slo_ms = 800
     conditions = ["status == 200", "p95_ms < 800", 'body contains "Add to cart"']
 
+    [monitor.wp_cron]
+    interval_s = 300               # how often WordPress's own cron is read
+    grace_s = 600                  # an event this late is overdue ("jobs": amber)
+
     [[monitor.alerts]]
     name = "team-chat"
     url = "http://127.0.0.1:9000/hook"
@@ -46,6 +50,7 @@ __all__ = [
     "MonitorSection",
     "RetentionSettings",
     "SlowSettings",
+    "WpCronSettings",
     "check_environments",
     "monitor_settings",
     "parse_duration",
@@ -210,6 +215,14 @@ class DeploySettings(_Strict):
     min_samples: Annotated[int, Field(ge=3, le=1000)] = 8
 
 
+class WpCronSettings(_Strict):
+    """How often the service reads each environment's WordPress cron, and when an event
+    counts as overdue (seconds past its time)."""
+
+    interval_s: Interval = 300.0
+    grace_s: Duration = 600.0
+
+
 class MonitorSection(_Strict):
     """The whole ``[monitor]`` section."""
 
@@ -224,6 +237,7 @@ class MonitorSection(_Strict):
     alerts: list[AlertWebhook] = Field(default_factory=list)
     jobs: list[JobExpectation] = Field(default_factory=list)
     deploy: DeploySettings = Field(default_factory=DeploySettings)
+    wp_cron: WpCronSettings = Field(default_factory=WpCronSettings)
 
     @field_validator("checks")
     @classmethod

@@ -7,7 +7,7 @@ they always agree; none of them probes anything (the running service does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from parity.config import Settings
@@ -25,7 +25,7 @@ from parity.monitor.answers import (
     worst,
 )
 from parity.monitor.defaults import checks_for
-from parity.monitor.job_health import JobFacts, job_problems
+from parity.monitor.job_health import JobFacts, job_problems, wp_cron_problem
 from parity.monitor.latency import DeployVerdict, deploy_verdict
 from parity.monitor.records import DeployMarker, MonitorRecords, StoredState
 from parity.monitor.service import environment_facts
@@ -171,8 +171,14 @@ def _deploy_view(
     for check in checks:
         before = records.recent_timings(check.key, window, before=marker.at)
         after = records.timings_after(check.key, marker.at, window)
+        # "Changed: slower" means what "slow" means: the same effect sizes.
         routes[check.name] = deploy_verdict(
-            before, after, window=window, min_samples=section.deploy.min_samples
+            before,
+            after,
+            window=window,
+            min_samples=section.deploy.min_samples,
+            noise=section.slow.min_ratio - 1,
+            min_difference_ms=section.slow.min_difference_ms,
         )
     drift = records.drift(marker.environment)
     current = drift is not None and drift.marker_id == marker.id
@@ -188,6 +194,22 @@ def _deploy_view(
     )
 
 
+def _sparklines(
+    records: MonitorRecords, section: MonitorSection, checks: list[CheckSpec], now: datetime
+) -> dict[str, list[float]]:
+    """Each check's good durations (ms) of its last ``SPARKLINE_POINTS`` intervals: one
+    query per distinct interval rather than one per check (50 checks stay fast)."""
+    by_interval: dict[float, list[str]] = {}
+    for check in checks:
+        by_interval.setdefault(check.interval_s or section.interval_s, []).append(check.key)
+    found: dict[str, list[float]] = {check.key: [] for check in checks}
+    for interval, keys in by_interval.items():
+        since = now - timedelta(seconds=interval * (SPARKLINE_POINTS + 2))
+        for key, durations in records.recent_durations(keys, since, SPARKLINE_POINTS).items():
+            found[key] = [round(d * 1000, 1) for d in durations]
+    return found
+
+
 def build_status(
     settings: Settings, store: Store, *, environment: str | None = None, now: datetime | None = None
 ) -> StatusReport:
@@ -201,20 +223,13 @@ def build_status(
     all_checks = checks_for(section, environment_facts(settings))
     stored = records.states()
     problems = job_problems(JobRecords(store).last_runs(), job_facts(settings, section), now=now)
+    wp_cron = records.wp_cron()
+    severity_order = {"error": 0, "warn": 1, "info": 2}
     report = []
     for name in names:
         checks = [c for c in all_checks if c.env == name]
-        lines = [
-            CheckLine(
-                c,
-                stored.get(c.key),
-                [
-                    round(t.duration_s * 1000, 1)
-                    for t in records.recent_timings(c.key, SPARKLINE_POINTS)
-                ],
-            )
-            for c in checks
-        ]
+        sparklines = _sparklines(records, section, checks, now)
+        lines = [CheckLine(c, stored.get(c.key), sparklines[c.key]) for c in checks]
         views = [
             CheckView(
                 c.key,
@@ -229,6 +244,12 @@ def build_status(
         until = records.maintenance_until(name, now)
         marker = records.last_marker(name)
         mine = [p for p in problems if p.environment in (None, name)]
+        seen = wp_cron.get(name)
+        cron = seen and wp_cron_problem(
+            name, seen.overdue, grace_s=section.wp_cron.grace_s, error=seen.error
+        )
+        if cron:
+            mine = sorted([*mine, cron], key=lambda p: severity_order[p.severity])
         answers = {
             "up": up_answer(views, until),
             "slow": slow_answer(views),

@@ -13,6 +13,10 @@ tests use it to ``kill -9`` a refresh at each stage and prove staging is unharme
 * ``swap``: just before the one ``RENAME TABLE`` (rollback point recorded as pending)
 * ``prune``: after the swap, while older rollback points are being dropped
 
+A content import (which holds the same lease) has one stage of its own:
+
+* ``import``: after its first batch was written and recorded, before the next is planned
+
 Not for production use; it does nothing unless the variable is set.
 """
 
@@ -27,22 +31,28 @@ __all__ = ["PAUSE_ENV", "PAUSE_FILE_ENV", "STAGES", "armed", "pause_point"]
 
 PAUSE_ENV = "PARITY_REFRESH_PAUSE_AT"
 PAUSE_FILE_ENV = "PARITY_REFRESH_PAUSE_FILE"
-STAGES: tuple[str, ...] = ("cleanup", "copy", "rewrite", "verify", "swap", "prune")
+STAGES: tuple[str, ...] = ("cleanup", "copy", "rewrite", "verify", "swap", "prune", "import")
 
 
-def armed(stage: str) -> bool:
+def armed(stage: str, *, variable: str = PAUSE_ENV) -> bool:
     """True when the test hook will pause at ``stage``."""
-    return os.environ.get(PAUSE_ENV) == stage
+    return os.environ.get(variable) == stage
 
 
-def pause_point(stage: str) -> None:
-    """Wait forever here when the test hook asks for ``stage``; otherwise return at once."""
-    if not armed(stage):
+def pause_point(
+    stage: str, *, variable: str = PAUSE_ENV, file_variable: str = PAUSE_FILE_ENV
+) -> None:
+    """Wait forever here when the test hook asks for ``stage``; otherwise return at once.
+
+    ``variable`` and ``file_variable`` name the hook's environment variables (another
+    command's kill points, such as ``parity media sync``'s, use their own).
+    """
+    if not armed(stage, variable=variable):
         return
-    marker = os.environ.get(PAUSE_FILE_ENV)
+    marker = os.environ.get(file_variable)
     if marker:
         Path(marker).write_text(stage, encoding="utf-8")
-    sys.stderr.write(f"parity: paused at {stage} ({PAUSE_ENV} test hook)\n")
+    sys.stderr.write(f"parity: paused at {stage} ({variable} test hook)\n")
     sys.stderr.flush()
     while True:  # until killed, or until the test removes the marker file
         time.sleep(0.05)

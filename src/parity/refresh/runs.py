@@ -20,7 +20,7 @@ refresh of the target, which holds the lease and so knows it is dead: it is mark
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ __all__ = [
     "heartbeat",
     "interrupt_dead_runs",
     "list_history",
+    "listed_jobs",
     "refresh_job",
     "refresh_rollback_job",
     "set_resumable",
@@ -116,6 +117,16 @@ def refresh_rollback_job(owner: str, target: str, refresh_run: int) -> Job:
         ),
         run_hint=f"parity refresh rollback {target}",
     )
+
+
+def listed_jobs(owner: str) -> list[Job]:
+    """``refresh`` and ``refresh-rollback`` as ``parity jobs list`` shows them: for any
+    source and target (each run records its own)."""
+    rollback = refresh_rollback_job(owner, "TARGET", 0)
+    return [
+        refresh_job(owner, "SOURCE", "TARGET"),
+        replace(rollback, description="Put back TARGET's tables from before a refresh."),
+    ]
 
 
 @dataclass(frozen=True)

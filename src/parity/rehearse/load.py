@@ -75,6 +75,8 @@ class WriteLoad:
         self.blocked_write_s = blocked_write_s
         self.warm_up_s = warm_up_s
         self._stop = threading.Event()
+        self._flowing = threading.Event()
+        self._first_done = 0
         self._lock = threading.Lock()
         self._latencies: list[tuple[str, float, bool]] = []
         self._mdl_wait_s = 0.0
@@ -94,7 +96,9 @@ class WriteLoad:
             self._workers.append(threading.Thread(target=self._monitor, daemon=True))
             for worker in self._workers:
                 worker.start()
-            time.sleep(self.warm_up_s)  # the load is flowing before the DDL starts
+            # The load is flowing before the DDL starts: every writer has done a statement
+            # (at most ``warm_up_s``, so a writer that cannot connect delays nothing).
+            self._flowing.wait(self.warm_up_s)
         return self
 
     def __exit__(
@@ -165,6 +169,10 @@ class WriteLoad:
                     ok = False
                 with self._lock:
                     self._latencies.append((kind, time.perf_counter() - start, ok))
+                    if i == n + 1:
+                        self._first_done += 1
+                        if self._first_done == self.threads:
+                            self._flowing.set()
                 self._stop.wait(_PAUSE_S)
 
     def _monitor(self) -> None:

@@ -15,6 +15,7 @@ from parity.rehearse.plans import PlanChange, PlanSummary
 
 __all__ = [
     "AlgorithmAttempt",
+    "CopyInfo",
     "ExplainReport",
     "LoadResult",
     "QueryError",
@@ -27,6 +28,26 @@ __all__ = [
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class CopyInfo(_Model):
+    """The copy of one table the rehearsal ran on: where its rows came from, and how.
+
+    ``how`` is ``made`` (copied from the environment's table), ``reused`` (a copy kept by
+    an earlier ``--keep`` run whose source still has the recorded checksum) or
+    ``refreshed`` (copied from production through the refresh machinery).
+    """
+
+    table: str
+    scratch: str
+    origin: str
+    how: str
+    reason: str | None = None
+    rows: int
+    copied_at: str
+    duration_s: float
+    kept_as: str | None = None
+    not_reusable: str | None = None
 
 
 class StatementSummary(_Model):
@@ -100,9 +121,11 @@ class RehearsalReport(_Model):
     started_at: str
     duration_s: float
     ddl_s: float
+    copy_s: float
     overhead_s: float
     scratch_prefix: str
     kept: bool
+    copies: list[CopyInfo]
     statements: list[StatementSummary]
     indexes: dict[str, list[IndexDef]]
     index_findings: list[IndexFinding]

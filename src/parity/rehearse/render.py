@@ -5,9 +5,34 @@ Pure code (the shell prints it; the table view is built in the shell with rich).
 
 from __future__ import annotations
 
-from parity.rehearse.model import RehearsalReport
+from parity.rehearse.model import CopyInfo, RehearsalReport
 
-__all__ = ["markdown_report"]
+__all__ = ["describe_copy", "markdown_report"]
+
+
+def describe_copy(copy: CopyInfo) -> str:
+    """One line on where a copy's rows came from and what became of it.
+
+    >>> line = describe_copy(CopyInfo(table="wp_postmeta", scratch="prh_ab12cd_wp_postmeta",
+    ...     origin="staging", how="reused", rows=3, copied_at="2026-12-03T12:00:00+00:00",
+    ...     duration_s=0.05, kept_as="prh_kept_wp_postmeta"))
+    >>> line.split("; ")[1]
+    'kept as prh_kept_wp_postmeta'
+    >>> line.split(" (")[0]
+    'wp_postmeta: reused the copy of staging made 2026-12-03T12:00:00+00:00'
+    """
+    verb = {"made": "copied from", "reused": "reused the copy of", "refreshed": "refreshed from"}
+    text = f"{copy.table}: {verb.get(copy.how, copy.how)} {copy.origin}"
+    if copy.how == "reused":
+        text += f" made {copy.copied_at}"
+    text += f" ({copy.rows} rows, {copy.duration_s:.2f}s)"
+    if copy.reason:
+        text += f", because {copy.reason}"
+    if copy.kept_as:
+        text += f"; kept as {copy.kept_as}"
+        if copy.not_reusable:
+            text += f", not for reuse: {copy.not_reusable}"
+    return text
 
 
 def _cell(text: object) -> str:
@@ -24,6 +49,9 @@ def markdown_report(report: RehearsalReport) -> str:
         f" in {report.duration_s:.2f}s; the DDL itself took {report.ddl_s:.2f}s.",
         "",
     ]
+    lines += [f"- copy: {describe_copy(c)}" for c in report.copies]
+    if report.copies:
+        lines.append("")
     if report.reasons:
         lines += ["**Why it fails:**", ""] + [f"- {r}" for r in report.reasons] + [""]
     lines += [

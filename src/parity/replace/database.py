@@ -20,8 +20,15 @@ the result carries a warning that says so.
 
 A dry run reads the same way and writes nothing.
 
-Writes go through the write guard: a protected environment is refused before anything
-is read.
+The service receives its connections: ``db`` reads (streaming, in primary-key order) and
+``writer``, a second connection to the same environment, commits the chunks; the caller
+opens and closes both (a dry run needs no writer). Writes go through the write guard: a
+protected environment is refused before anything is read.
+
+Example::
+
+    with Database.connect(env, raw=True) as db, Database.connect(env, raw=True) as writer:
+        result = replace_in_database(db, [("http://a.test", "https://b.test")], writer=writer)
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from parity.environments import EnvironmentSettings
 from parity.errors import InputError
 from parity.rewrite import Rewriter, RewriteReport, rerun_warnings
 from parity.targets.database import Database, quote_identifier
@@ -258,9 +264,10 @@ def _text(value: object) -> str:
 
 
 def replace_in_database(
-    env: EnvironmentSettings,
+    db: Database,
     pairs: Sequence[tuple[str, str]],
     *,
+    writer: Database | None = None,
     tables: Sequence[str] = (),
     skip_tables: Sequence[str] = (),
     skip_columns: Sequence[str] = (),
@@ -271,29 +278,37 @@ def replace_in_database(
     progress: Progress | None = None,
     on_plan: Callable[[list[TablePlan]], None] | None = None,
 ) -> ReplaceResult:
-    """Rewrite ``pairs`` in every text column of the chosen tables of ``env``."""
+    """Rewrite ``pairs`` in every text column of the chosen tables ``db`` reaches.
+
+    ``db`` reads; ``writer`` (another connection to the same environment, both opened
+    raw) writes, and is needed unless ``dry_run``.
+    """
     template = Rewriter(pairs, repair=repair, base64=base64)  # validates the pairs first
+    env = db.env
     if not dry_run:
         ensure_writable(env, "rewrite its database")
+        if writer is None or writer.env.name != env.name:
+            raise ValueError("replace_in_database writes through a second connection to the env")
+        writer.ensure_writable("rewrite its database")
     result = ReplaceResult(environment=env.name, dry_run=dry_run, pairs=template.pairs)
     result.warnings.extend(rerun_warnings(template.pairs))
-    with Database.connect(env, raw=True) as reader:
-        result.tables = plan_tables(
-            reader, tables=tables, skip_tables=skip_tables, skip_columns=skip_columns
+    result.tables = plan_tables(
+        db, tables=tables, skip_tables=skip_tables, skip_columns=skip_columns
+    )
+    if on_plan is not None:
+        on_plan(result.tables)
+    for plan in result.tables:
+        _rewrite_table(
+            db,
+            None if dry_run else writer,
+            plan,
+            result,
+            template,
+            chunk_size,
+            progress,
+            repair,
+            base64,
         )
-        if on_plan is not None:
-            on_plan(result.tables)
-        writer = None if dry_run else Database.connect(env, raw=True)
-        try:
-            if writer is not None:
-                writer.ensure_writable("rewrite its database")
-            for plan in result.tables:
-                _rewrite_table(
-                    reader, writer, plan, result, template, chunk_size, progress, repair, base64
-                )
-        finally:
-            if writer is not None:
-                writer.close()
     for plan in result.tables:
         if plan.keyless and plan.columns and plan.not_compared and not dry_run:
             result.warnings.append(

@@ -10,6 +10,8 @@ matched and written back in the form they were found in.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ __all__ = [
     "forms_of",
     "json_escape",
     "json_escape_minimal",
+    "json_literal_like",
+    "json_variants",
     "url_encode",
 ]
 
@@ -41,25 +45,37 @@ _SHORT_ESCAPES = {
 # urlencode, and JSON nested in JSON).
 _SURVIVORS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._")
 
+_RAW_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
 _URL_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
-def _json_escape(text: str, *, slashes: bool, unicode: bool) -> str:
+# What json_encode's JSON_HEX_TAG, JSON_HEX_AMP, JSON_HEX_APOS and JSON_HEX_QUOT write.
+_HEX_FLAGS = {"<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "'": "\\u0027", '"': "\\u0022"}
+
+
+def _json_escape(
+    text: str, *, slashes: bool, unicode: bool, hex_chars: str = "", upper: bool = False
+) -> str:
     out: list[str] = []
+    digits = "{:04X}" if upper else "{:04x}"
     for ch in text:
         code = ord(ch)
-        if ch in _SHORT_ESCAPES:
+        if ch in hex_chars:
+            out.append(_HEX_FLAGS[ch])
+        elif ch in _SHORT_ESCAPES:
             out.append(_SHORT_ESCAPES[ch])
         elif code < 0x20:
-            out.append(f"\\u{code:04x}")
+            out.append("\\u" + digits.format(code))
         elif ch == "/" and slashes:
             out.append("\\/")
         elif code > 0x7F and unicode:
             if code > 0xFFFF:
                 code -= 0x10000
-                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+                out.append("\\u" + digits.format(0xD800 + (code >> 10)))
+                out.append("\\u" + digits.format(0xDC00 + (code & 0x3FF)))
             else:
-                out.append(f"\\u{code:04x}")
+                out.append("\\u" + digits.format(code))
         else:
             out.append(ch)
     return "".join(out)
@@ -75,6 +91,28 @@ def json_escape(text: str, *, slashes: bool = True, unicode: bool = True) -> str
     'https:\\\\/\\\\/ex\\\\u00e4mple.com'
     """
     return _json_escape(text, slashes=slashes, unicode=unicode)
+
+
+def json_variants(text: str) -> set[str]:
+    """Every way ``json_encode`` can write ``text`` inside a string literal: each
+    combination of ``JSON_UNESCAPED_SLASHES``, ``JSON_UNESCAPED_UNICODE``, ``JSON_HEX_TAG``,
+    ``JSON_HEX_AMP``, ``JSON_HEX_APOS`` and ``JSON_HEX_QUOT``, and with upper-case hex
+    digits (as other JSON writers use). Only the characters ``text`` holds matter.
+
+    >>> sorted(json_variants("a&b"))
+    ['a&b', 'a\\\\u0026b']
+    """
+    specials = "".join(ch for ch in _HEX_FLAGS if ch in text)
+    subsets = [""]
+    for ch in specials:
+        subsets += [subset + ch for subset in subsets]
+    return {
+        _json_escape(text, slashes=slashes, unicode=unicode, hex_chars=chars, upper=upper)
+        for slashes in (True, False)
+        for unicode in (True, False)
+        for chars in subsets
+        for upper in (False, True)
+    }
 
 
 def json_escape_minimal(text: str) -> str:
@@ -104,6 +142,53 @@ def url_encode(text: str, *, upper: bool = True) -> str:
     return "".join(
         chr(byte) if byte in _URL_SAFE else pattern.format(byte) for byte in text.encode()
     )
+
+
+# Escapes whose letters say nothing about the hex case of the others: PHP writes these
+# three in upper case (\u003C) and every other \u escape in lower case.
+_FIXED_CASE = frozenset(("003c", "003e", "002d"))
+_UNICODE_ESCAPE = re.compile(rb"\\\\|\\u([0-9a-fA-F]{4})")
+_ESCAPE_HEX = re.compile(r"(\\\\)|\\u([0-9a-f]{4})")
+
+
+def json_literal_like(text: str, like: bytes) -> bytes:
+    """``text`` as the inside of a JSON string literal, escaped in the style of ``like``.
+
+    The style is read from the original literal, one feature at a time, so that a literal
+    written by ``json_encode`` with any flags is written back as it would have written
+    it: ``\\uXXXX`` for non-ASCII unless it held raw UTF-8 (in upper-case hex if it used
+    that), ``\\/`` if it escaped slashes, and ``<``, ``>``, ``&``, ``'``, ``"`` and ``--``
+    as ``\\u`` escapes if it escaped them (``JSON_HEX_*`` and block attributes).
+    """
+    unicode = _RAW_NON_ASCII.search(like) is None
+    body = json.dumps(text, ensure_ascii=unicode)[1:-1]
+    if b"\\/" in like:
+        body = body.replace("/", "\\/")
+    if b"\\u" not in like:
+        return body.encode()
+    found: dict[str, str] = {}
+    for match in _UNICODE_ESCAPE.finditer(like):
+        if match.group(1) is not None:
+            written = match.group(1).decode()
+            found.setdefault(written.lower(), written)
+    if any(low != high and low not in _FIXED_CASE for low, high in found.items()):
+        body = _ESCAPE_HEX.sub(lambda m: m.group(1) or "\\u" + m.group(2).upper(), body)
+    # JSON_HEX_TAG escapes both < and >; block attributes (\u002d) all five characters.
+    block = "002d" in found
+    if block:
+        body = body.replace("--", 2 * ("\\u" + found["002d"]))
+    if block or "003c" in found or "003e" in found:
+        tag = found.get("003c", "") + found.get("003e", "")
+        upper = any(c in tag for c in "CE")
+        body = body.replace("<", "\\u003C" if upper else "\\u003c")
+        body = body.replace(">", "\\u003E" if upper else "\\u003e")
+    if block or "0026" in found:
+        body = body.replace("&", "\\u0026")
+    if "0027" in found:
+        body = body.replace("'", "\\u0027")
+    if block or "0022" in found:
+        body = body.replace('\\"', "\\u0022")
+    return body.encode()
 
 
 @dataclass(frozen=True, slots=True)

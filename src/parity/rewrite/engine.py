@@ -19,13 +19,21 @@ import base64 as b64
 import json
 import re
 from collections import Counter
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import NamedTuple
 
 from parity.errors import MalformedPhpValue
 from parity.rewrite import serialized
-from parity.rewrite.encodings import ENCODINGS
+from parity.rewrite.encodings import ENCODINGS, json_literal_like
 from parity.rewrite.matcher import Matcher
+from parity.rewrite.native import (
+    JsonDocument,
+    QuickSerialized,
+    default_engine,
+    json_document_for,
+    parser_for,
+    quick_for,
+)
 from parity.rewrite.pairs import validate_pairs
 from parity.rewrite.report import DEFAULT_CAP, RewriteReport
 from parity.rewrite.report import Malformed as MalformedEntry
@@ -41,6 +49,7 @@ class _Request(NamedTuple):
 
 
 _Reader = Generator[_Request, bytes, bytes]
+Parse = Callable[..., list[serialized.Site]]
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
@@ -85,22 +94,6 @@ def _is_json(data: bytes) -> bool:
     return not text[end:].strip(" \t\n\r")
 
 
-def _json_literal(text: str, like: bytes) -> bytes:
-    """``text`` as the inside of a JSON string literal, escaped in the style of ``like``.
-
-    The style is read from the original literal: ``\\uXXXX`` for non-ASCII unless it held
-    raw UTF-8, ``\\/`` if it escaped slashes, block-attribute escapes if it used them.
-    """
-    unicode = _NON_ASCII.search(like) is None
-    body = json.dumps(text, ensure_ascii=unicode)[1:-1]
-    if b"\\/" in like:
-        body = body.replace("/", "\\/")
-    if _BLOCK_ESCAPES.search(like):
-        body = body.replace("--", "\\u002d\\u002d").replace("<", "\\u003c")
-        body = body.replace(">", "\\u003e").replace("&", "\\u0026").replace('\\"', "\\u0022")
-    return body.encode()
-
-
 def _literals_holding(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The (start, end) of the inside of each JSON string literal that holds a span.
 
@@ -128,7 +121,10 @@ def _literals_holding(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[i
     for span_start, span_end in spans:
         if span_start < done:
             continue
-        edges += data.count(b'"', counted, span_start) - data.count(b'\\"', counted, span_start)
+        # An escaped quote whose backslash is just before ``counted`` (a span that starts
+        # at its quote) is counted as a quote from here on, so it is looked for from there.
+        escaped = data.count(b'\\"', max(0, counted - 1), span_start)
+        edges += data.count(b'"', counted, span_start) - escaped
         counted = span_start
         if edges % 2 == 0:
             continue  # between literals
@@ -155,7 +151,13 @@ class _Pass:
         *,
         repair: bool,
         base64: bool,
+        parse: Parse,
+        native_quick: QuickSerialized | None = None,
+        native_json: JsonDocument | None = None,
     ) -> None:
+        self.native_json = native_json
+        self.parse = parse
+        self.native_quick = None if base64 else native_quick
         self.matcher = matcher
         self.report = report
         self.where = where
@@ -178,9 +180,11 @@ class _Pass:
                 # validation is left to the slow path, when that pass declines.
                 return self.read_json_document(data, "")
             return None
+        if self.native_quick is not None:
+            return self.quick_native(data, span, self.native_quick)
         spans = self.matcher.anchor_spans(data)
         try:
-            sites = serialized.parse(data, *span, marks=[start for start, _end in spans])
+            sites = self.parse(data, *span, marks=[start for start, _end in spans])
         except MalformedPhpValue:
             return None
         touched = serialized.sites_touching(sites, spans)
@@ -196,6 +200,23 @@ class _Pass:
             if new is not content:
                 replacements.append((site, new))
         return serialized.splice(data, replacements) if replacements else data
+
+    def quick_native(
+        self, data: bytes, span: tuple[int, int], quick: QuickSerialized
+    ) -> bytes | None:
+        """:meth:`quick` for a serialized value, by the compiled engine."""
+        matcher = self.matcher
+        needles, replacements, kept = matcher.native_tables
+        done = quick(data, span[0], span[1], matcher.anchors, needles, replacements, kept)
+        if done is None:
+            return None
+        new, counts = done
+        if counts:
+            totals = self.report.by_pair_encoding
+            for hit, number in zip(matcher.native_hits, counts, strict=True):
+                if number:
+                    totals[hit] += number
+        return new
 
     def run(self, data: bytes) -> bytes:
         """Drive the readers without recursion: a stack of suspended generators."""
@@ -225,7 +246,7 @@ class _Pass:
         if span is not None:
             spans = self.matcher.anchor_spans(data)
             try:
-                sites = serialized.parse(data, *span, marks=[start for start, _end in spans])
+                sites = self.parse(data, *span, marks=[start for start, _end in spans])
             except MalformedPhpValue as error:
                 if not payload:
                     return (yield from self.read_malformed(data, span, error, layer))
@@ -247,7 +268,7 @@ class _Pass:
             inner = looks_serialized(decoded)
             if inner is not None:
                 try:
-                    sites = serialized.parse(decoded, *inner)
+                    sites = self.parse(decoded, *inner)
                 except MalformedPhpValue:
                     pass
                 else:
@@ -308,10 +329,24 @@ class _Pass:
 
     def read_json_document(self, data: bytes, layer: str) -> bytes | None:
         """The JSON document rewritten in one pass, or None if it must be read literal by
-        literal (it holds an escaped quote or backslash, or a nested structure)."""
+        literal (it holds an escaped quote or backslash, a nested structure, or escapes
+        near an anchor that the needles do not spell, such as ``JSON_HEX_TAG``'s)."""
         if self.base64 or data.find(b"\\\\") >= 0 or data.find(b'\\"') >= 0:
             return None
-        done = self.matcher.replace_json_document(data, _NESTED_START)
+        if self.matcher.escapes_hide_occurrences(data):
+            return None
+        matcher = self.matcher
+        if self.native_json is not None and not matcher.styled:
+            needles, _text, kept = matcher.native_tables
+            native = self.native_json(data, needles, matcher.native_json_replacements, kept)
+            if native is None:
+                return None
+            totals = self.report.by_pair_encoding
+            for (pair, name), number in zip(matcher.native_hits, native[1], strict=False):
+                if number:
+                    totals[(pair, layer + name)] += number
+            return native[0]
+        done = matcher.replace_json_document(data, _NESTED_START)
         if done is None:
             return None
         new, counts = done
@@ -347,7 +382,7 @@ class _Pass:
         if slashes_only and _JSON_SPECIAL.search(new) is None:
             return new.replace(b"/", b"\\/") if b"\\/" in inner else new
         try:
-            return _json_literal(new.decode(), inner)
+            return json_literal_like(new.decode(), inner)
         except UnicodeDecodeError:
             self.skip("invalid UTF-8 inside a JSON string", inner)
             return inner
@@ -413,6 +448,8 @@ class Rewriter:
     ``encodings`` chooses among ``raw``, ``json``, ``block`` and ``url`` (all by default);
     ``repair`` recomputes the string lengths of malformed serialized values before
     rewriting them; ``base64`` also rewrites inside base64 of serialized data.
+    ``engine`` is ``native`` (the compiled hot paths) or ``pure`` (the reference); by
+    default the compiled one when it is built (see :mod:`parity.rewrite.native`).
     """
 
     def __init__(
@@ -423,8 +460,13 @@ class Rewriter:
         repair: bool = False,
         base64: bool = False,
         cap: int = DEFAULT_CAP,
+        engine: str | None = None,
     ) -> None:
         self.pairs = validate_pairs(pairs)
+        self.engine = default_engine() if engine is None else engine
+        self._parse = parser_for(self.engine)
+        self._quick = quick_for(self.engine)
+        self._json = json_document_for(self.engine)
         self.encodings = tuple(encodings)
         self.repair = repair
         self.base64 = base64
@@ -455,7 +497,16 @@ class Rewriter:
             else:
                 return value
         report.values_scanned += 1
-        passes = _Pass(self.matcher, report, where, repair=self.repair, base64=self.base64)
+        passes = _Pass(
+            self.matcher,
+            report,
+            where,
+            repair=self.repair,
+            base64=self.base64,
+            parse=self._parse,
+            native_quick=self._quick,
+            native_json=self._json,
+        )
         data = bytes(value)
         result = passes.quick(data)
         if result is None:
@@ -476,7 +527,16 @@ class Rewriter:
         if not self.matcher.has_anchor(value):
             return report
         report.values_scanned = 1
-        passes = _Pass(self.matcher, report, where, repair=self.repair, base64=self.base64)
+        passes = _Pass(
+            self.matcher,
+            report,
+            where,
+            repair=self.repair,
+            base64=self.base64,
+            parse=self._parse,
+            native_quick=self._quick,
+            native_json=self._json,
+        )
         result = passes.run(bytes(value))
         if result != value:
             report.values_changed = 1

@@ -18,7 +18,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parity.rewrite.encodings import ENCODINGS, anchor_of, forms_of
+from parity.rewrite.encodings import (
+    ENCODINGS,
+    Form,
+    anchor_of,
+    forms_of,
+    json_literal_like,
+    json_variants,
+)
 
 __all__ = ["Hit", "Matcher"]
 
@@ -26,6 +33,17 @@ __all__ = ["Hit", "Matcher"]
 # themselves are scanned for instead.
 _MIN_ANCHOR = 4
 _ESCAPABLE = re.compile(rb'[\\"\x00-\x1f]')
+# In JSON without escaped backslashes: an escape other than the ones json_encode writes
+# by default (\/ and lower-case \u of non-ASCII); any escape; a slash not escaped.
+_ODD_ESCAPE = re.compile(
+    rb"\\(?!/|u(?:00[89a-f][0-9a-f]|0[1-9a-f][0-9a-f]{2}|[1-9a-f][0-9a-f]{3}))"
+)
+_ANY_ESCAPE = re.compile(rb"\\")
+_BARE_SLASH = re.compile(rb"(?<!\\)/")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# Replacement text whose JSON escaping depends on the literal it lands in (json_encode's
+# flags), whatever form the needle was found in.
+_STYLED = re.compile(rb"[<>&'\"\\\x00-\x1f]|--")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +81,10 @@ def _anchors_of(search: bytes, forms: list[bytes]) -> set[bytes]:
     if len(anchor) >= min(_MIN_ANCHOR, len(search)):
         return {anchor}
     found: set[bytes] = set()
-    for form in forms:
+    # JSON string literals are decoded before they are matched, so an occurrence written
+    # with any of json_encode's flags (or upper-case hex) must hold an anchor too.
+    variants = {variant.encode() for variant in json_variants(search.decode())}
+    for form in [*forms, *sorted(variants - set(forms))]:
         run = anchor_of(form)
         if len(run) < min(_MIN_ANCHOR, len(form)):
             # JSON inside JSON doubles backslashes and escapes quotes: only the pieces
@@ -95,6 +116,11 @@ class Matcher:
         base64: bool = False,
     ) -> None:
         self.table: dict[bytes, Hit] = {}
+        self._styled: dict[bytes, bytes] = {}
+        # An occurrence written with JSON escapes takes at most 6 bytes per byte of its
+        # search text (\u0026 for &): how far from an anchor its escapes can be.
+        self.window = 6 * max((len(search) for search, _replace in pairs), default=0)
+        self.json_forms = "json" in encodings
         text_anchors: set[bytes] = set()
         for index, (search, replace) in enumerate(pairs):
             forms = forms_of(search.decode(), replace.decode(), tuple(encodings))
@@ -104,6 +130,7 @@ class Matcher:
                         index, form.encoding, form.replace, form.replace_in_json
                     )
             text_anchors.update(_anchors_of(search, [form.search for form in forms]))
+            self._note_styled(search, replace, forms)
         self.kept = self._keep_replacements(pairs, encodings)
         self.needles: tuple[bytes, ...] = tuple(sorted(self.table, key=len, reverse=True))
         self.anchors: tuple[bytes, ...] = _minimal(text_anchors)
@@ -127,8 +154,51 @@ class Matcher:
         self._pattern = re.compile(b"|".join(re.escape(needle) for needle in self.needles))
         self._replace_text = {n: hit.replace for n, hit in self.table.items()}
         self._replace_json = {n: hit.replace_in_json for n, hit in self.table.items()}
-        #: True if every replacement reads the same inside a JSON string literal.
-        self.json_safe = self._replace_json == self._replace_text
+        # For the compiled engine: the needles (longest first), their replacements in
+        # text, whether each is a replacement kept as it is, and what each one counts.
+        self.native_tables = (
+            self.needles,
+            tuple(self._replace_text[needle] for needle in self.needles),
+            tuple(self.table[needle].pair < 0 for needle in self.needles),
+        )
+        self.native_json_replacements = tuple(self._replace_json[needle] for needle in self.needles)
+        self.native_hits = tuple(
+            (self.table[needle].pair, self.table[needle].encoding) for needle in self.needles
+        )
+        #: True if every replacement reads the same inside any JSON string literal.
+        self.json_safe = self._replace_json == self._replace_text and not self._styled
+
+    def _note_styled(self, search: bytes, replace: bytes, forms: list[Form]) -> None:
+        """Remember the needles whose replacement must be escaped in the style of the
+        JSON literal it is written into, with the replacement's decoded text.
+
+        Inside a JSON literal, a replacement is written as ``json_encode`` wrote the
+        literal (see :func:`~parity.rewrite.encodings.json_literal_like`), so that the
+        one-pass path and the literal-by-literal path give the same bytes. A needle
+        already fixes how ``/`` and non-ASCII are written when its search text holds
+        them; other escapes (``JSON_HEX_*``) can only be read from the literal.
+        """
+        styled = _STYLED.search(replace) is not None
+        styled = styled or (b"/" in replace and b"/" not in search)
+        styled = styled or (
+            _NON_ASCII.search(replace) is not None and _NON_ASCII.search(search) is None
+        )
+        if not styled:
+            return
+        for form in forms:
+            if self.table.get(form.search) is not None and form.encoding != "url":
+                self._styled.setdefault(form.search, replace)
+
+    @property
+    def styled(self) -> bool:
+        """True if some replacement must be escaped in the style of its JSON literal."""
+        return bool(self._styled)
+
+    def _in_literal(self, needle: bytes, literal: bytes, default: bytes) -> bytes:
+        text = self._styled.get(needle)
+        if text is None:
+            return default
+        return json_literal_like(text.decode(), literal)
 
     def _keep_replacements(
         self, pairs: Sequence[tuple[bytes, bytes]], encodings: Sequence[str]
@@ -189,6 +259,10 @@ class Matcher:
         present = [needle for needle in self.needles if data.find(needle) >= 0]
         if not present:
             return data
+        if in_json and self._styled:
+            table = dict(table)
+            for needle in present:
+                table[needle] = self._in_literal(needle, data, table[needle])
         if len(present) == 1:
             needle = present[0]
             hit = self.table[needle]
@@ -239,6 +313,40 @@ class Matcher:
                 free = start + len(needle)
         return chosen
 
+    def escapes_hide_occurrences(self, data: bytes) -> bool:
+        """True if a JSON document without escaped quotes or backslashes may hold an
+        occurrence that matching its bytes against the needles would miss.
+
+        The needles hold each search string in the forms ``json_encode`` writes by
+        default and with ``JSON_UNESCAPED_SLASHES`` / ``JSON_UNESCAPED_UNICODE``. Near
+        each anchor (where every occurrence, in any form, must be), the bytes must be
+        written in one of those forms: no escape but ``\\/`` and lower-case ``\\u`` of
+        non-ASCII, and neither ``/`` nor non-ASCII both escaped and not. Otherwise
+        (``JSON_HEX_*``, upper-case hex, a mixed style) the document must be read
+        literal by literal, decoding each.
+        """
+        if data.find(b"\\") < 0:
+            return False
+        odd = _ODD_ESCAPE if self.json_forms else _ANY_ESCAPE
+        if (
+            odd.search(data) is None
+            and (data.find(b"\\/") < 0 or _BARE_SLASH.search(data) is None)
+            and (data.find(b"\\u") < 0 or _NON_ASCII.search(data) is None)
+        ):
+            return False
+        window = self.window
+        for start, end in self.anchor_spans(data):
+            low, high = max(0, start - window), end + window
+            if data.find(b"\\", low, high) < 0:
+                continue
+            if odd.search(data, low, high) is not None:
+                return True
+            if data.find(b"\\/", low, high) >= 0 and _BARE_SLASH.search(data, low, high):
+                return True
+            if data.find(b"\\u", low, high) >= 0 and _NON_ASCII.search(data, low, high):
+                return True
+        return False
+
     def replace_json_document(
         self, data: bytes, nested: re.Pattern[bytes]
     ) -> tuple[bytes, Counter[tuple[int, str]]] | None:
@@ -273,7 +381,12 @@ class Matcher:
                 return None
             counts[(hit.pair, hit.encoding)] += 1
             out.append(data[last:start])
-            out.append(table[needle])
+            if needle in self._styled:
+                literal_end = data.find(b'"', end)
+                literal = data[data.rfind(b'"', 0, start) + 1 : literal_end]
+                out.append(self._in_literal(needle, literal, table[needle]))
+            else:
+                out.append(table[needle])
             last = end
         if not out:
             return data, counts

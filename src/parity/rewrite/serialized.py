@@ -57,7 +57,8 @@ Site = tuple[int, int, int, int]
 
 _FLOAT_BODY = rb"(?:(?:[+-]?(?:\d+\.?\d*|\.\d+))(?:[eE][+-]?\d+)?|NAN|-?INF)"
 # The common tokens in one match: a string head (group 1) or a whole scalar.
-_VALUE = re.compile(rb's:(\d+):"|i:[+-]?\d+;|b:[01];|N;|d:' + _FLOAT_BODY + rb";|[rR]:[+-]?\d+;")
+_VALUE = re.compile(rb's:(\d+):"|i:[+-]?\d+;|b:[01];|N;|d:' + _FLOAT_BODY + rb";")
+_REF = re.compile(rb"([rR]):([+-]?)(\d+);")
 _KEY = re.compile(rb's:(\d+):"|i:[+-]?\d+;')
 # A key and a scalar or string value whose strings hold no quote (groups 1-4: key length
 # and content, value length and content); lengths are checked by the scanner.
@@ -154,12 +155,22 @@ def _scan(
     sites: list[Site],
     fixes: list[tuple[int, int, int]] | None = None,
     marks: list[int] | None = None,
+    lenient: bool = False,
 ) -> int:
     """Scan one serialized value starting at ``pos``; return the offset just past it.
 
     With ``marks`` (sorted offsets), runs of simple key/value pairs that hold no mark
     are checked in bulk and their sites not recorded: only sites near a mark matter.
+
+    References are checked as PHP checks them: ``unserialize()`` numbers every value
+    it reads (from 1, the whole value; array keys and ``R:`` take no number), and
+    refuses an ``r:``/``R:`` with a sign, one beyond the values read so far, or an
+    ``r:`` to a value that is not an object. After a ``C:`` payload (whose own values
+    PHP numbers too, if the class reads them) and with ``lenient``, only the sign is
+    checked.
     """
+    slots = 0  # values numbered so far
+    objects: set[int] = set()  # the numbers of object values
     # remaining[i]: tokens still expected in the i-th open container (2 per element);
     # key_kind[i]: what a string key of that container is (KEY or PROPERTY).
     remaining: list[int] = []
@@ -197,6 +208,7 @@ def _scan(
                         run_end = m.end()
                         pairs = len(run_pair.findall(data, pos, run_end))
                         if 2 * pairs <= left:
+                            slots += pairs
                             if marks is None or _marked(marks, pos, run_end):
                                 _run_sites(data, pos, run_end, kind, append)
                             pos = run_end
@@ -212,6 +224,7 @@ def _scan(
                         if key_start != -1:
                             append((kind, pos + 2, key_start, key_end))
                         remaining[-1] = left - 1
+                        slots += 1
                         remaining.append(2 * int(m.group(3)))
                         key_kind.append(KEY)
                         pos = m.end()
@@ -233,6 +246,7 @@ def _scan(
                         append((VALUE, value_start - 2 - len(m.group(3)), value_start, value_end))
                     pos = m.end()
                     left -= 2
+                    slots += 1
                 remaining[-1] = left
                 if not left or pos > limit:
                     continue
@@ -255,6 +269,7 @@ def _scan(
                 remaining[-1] = left - 1
                 continue
         m = value_match(data, pos)
+        slots += 1
         if m is not None:
             if m.lastindex:
                 start = m.end()
@@ -279,13 +294,33 @@ def _scan(
                 continue
             if c == 0x4F:  # O
                 pos, count = _object(data, pos, sites)
+                objects.add(slots)
                 remaining.append(2 * count)
                 key_kind.append(PROPERTY)
                 continue
             if c == 0x43:  # C
                 pos = _custom(data, pos, limit, sites)
+                lenient = True
             elif c == 0x45:  # E
                 pos = _enum(data, pos, sites)
+                objects.add(slots)
+            elif c == 0x72 or c == 0x52:  # r R
+                m = _REF.match(data, pos)
+                if m is None:
+                    raise MalformedPhpValue(_bad_value(c), pos)
+                if m.group(2):
+                    raise MalformedPhpValue("reference with a sign", pos)
+                target = int(m.group(3))
+                if c == 0x52:  # R: takes no number of its own
+                    slots -= 1
+                if not lenient:
+                    if target < 1 or target > slots or (c == 0x72 and target == slots):
+                        raise MalformedPhpValue("reference to a value that does not exist", pos)
+                    if c == 0x72 and target not in objects:
+                        raise MalformedPhpValue(
+                            "r: reference to a value that is not an object", pos
+                        )
+                pos = m.end()
             elif c == 0x53:  # S
                 pos = _escaped(data, pos, limit, sites)
             else:
@@ -427,7 +462,9 @@ def parse_sequence(data: bytes) -> list[Site]:
             pos = gap.end()
             if pos >= limit:
                 break
-        pos = _scan(data, pos, limit, sites)
+        # PHP reads a payload's values while it reads the outer value, so a reference
+        # in it may point outside it: only its syntax is checked.
+        pos = _scan(data, pos, limit, sites, lenient=True)
     return sites
 
 

@@ -19,6 +19,7 @@ logged-in visitor), which is what a real slow page looks like behind a cache.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -130,4 +131,6 @@ def clear_faults(layout: Layout, site: str) -> bool:
         path.unlink()
     except FileNotFoundError:
         return False
+    with contextlib.suppress(OSError):  # the folder the faults made, when nothing else is in it
+        path.parent.rmdir()
     return True

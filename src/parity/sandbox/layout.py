@@ -7,8 +7,9 @@ demo and a test one) never share them::
     <state>/sandbox.json             passwords, salts, ports (mode 0600)
     <state>/parity.toml              the generated configuration (mode 0600)
     <state>/mariadb/                 data/, mariadb.sock, mariadb.pid, mariadb.log
-    <state>/php-fpm/                 php-fpm.conf, <site>.sock, php-fpm.pid, logs
-    <state>/nginx/                   nginx.conf, nginx.pid, temp/, logs
+    <state>/php-fpm/                 per site: <site>.conf, <site>.sock, <site>.pid, logs
+    <state>/nginx/                   nginx.conf, nginx.pid, temp/, logs, media/ (proxy rules),
+                                     media-cache/ (files a media proxy fetched)
     <state>/varnish/                 <site>.vcl, <site>/ (varnishd -n), <site>.pid, secret
     <state>/<site>/wp-content/       each site's own themes/, plugins/, uploads/
 """
@@ -109,20 +110,26 @@ class Layout:
         """PHP-FPM's directory (its -p prefix)."""
         return self.root / "php-fpm"
 
-    @property
-    def fpm_conf(self) -> Path:
-        """PHP-FPM's configuration (its -y file)."""
-        return self.fpm_dir / "php-fpm.conf"
+    def fpm_conf(self, site: str) -> Path:
+        """The configuration (-y file) of ``site``'s PHP-FPM master."""
+        return self.fpm_dir / f"{site}.conf"
+
+    def fpm_pid(self, site: str) -> Path:
+        """The pid file of ``site``'s PHP-FPM master."""
+        return self.fpm_dir / f"{site}.pid"
+
+    def fpm_log(self, site: str) -> Path:
+        """The error log of ``site``'s PHP-FPM master."""
+        return self.fpm_dir / f"{site}-fpm.log"
+
+    def fpm_out(self, site: str) -> Path:
+        """What ``site``'s PHP-FPM printed while starting."""
+        return self.fpm_dir / f"{site}-fpm.out"
 
     @property
-    def fpm_pid(self) -> Path:
-        """PHP-FPM master's pid file."""
-        return self.fpm_dir / "php-fpm.pid"
-
-    @property
-    def fpm_log(self) -> Path:
-        """PHP-FPM's error log."""
-        return self.fpm_dir / "php-fpm.log"
+    def legacy_fpm(self) -> tuple[Path, Path]:
+        """(pid file, configuration) of the one shared master older sandboxes ran."""
+        return self.fpm_dir / "php-fpm.pid", self.fpm_dir / "php-fpm.conf"
 
     def fpm_socket(self, site: str) -> Path:
         """The unix socket of ``site``'s PHP-FPM pool."""
@@ -147,6 +154,15 @@ class Layout:
     def nginx_pid(self) -> Path:
         """nginx master's pid file."""
         return self.nginx_dir / "nginx.pid"
+
+    @property
+    def nginx_media_dir(self) -> Path:
+        """The media proxy rules nginx includes (``<site>-http.conf``, ``<site>-server.conf``)."""
+        return self.nginx_dir / "media"
+
+    def nginx_media_cache(self, site: str) -> Path:
+        """Where a media proxy keeps the files it fetched for ``site``."""
+        return self.nginx_dir / "media-cache" / site
 
     @property
     def nginx_log(self) -> Path:
@@ -210,9 +226,11 @@ class Layout:
         if name.startswith("varnish-"):
             site = name.removeprefix("varnish-")
             return self.varnish_pid(site), str(self.varnish_workdir(site))
+        if name.startswith("php-fpm-"):
+            site = name.removeprefix("php-fpm-")
+            return self.fpm_pid(site), str(self.fpm_conf(site))
         identities = {
             "mariadb": (self.mariadb_pid, self.mariadb_data),
-            "php-fpm": (self.fpm_pid, self.fpm_conf),
             "nginx": (self.nginx_pid, self.nginx_conf),
         }
         pid_file, marker = identities[name]

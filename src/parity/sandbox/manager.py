@@ -4,6 +4,7 @@
     status = sandbox.up()          # MariaDB, PHP-FPM, nginx, two Varnish; WordPress installed
     status.site("production").url  # "http://127.0.0.1:8081"
     sandbox.config_path            # the generated parity.toml (mode 0600)
+    sandbox.stop_php("staging")    # staging answers 502/503 until start_php("staging")
     sandbox.down(purge=True)       # stop by PID, then remove what the sandbox made
 
 ``up`` starts what is not running, in parallel, and leaves alone what already runs (found
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +23,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from parity.errors import SandboxError
+from parity.errors import InputError, SandboxError
 from parity.sandbox.config_file import EnvironmentEntry, write_parity_toml
 from parity.sandbox.layout import DEFAULT_STATE_DIR, SITES, Layout, default_cache_dir
 from parity.sandbox.mariadb import MariaDB, RootSession
 from parity.sandbox.nginx import Nginx
 from parity.sandbox.packages import WORDPRESS_ROOT, Tools, find_tools, install_packages
-from parity.sandbox.phpfpm import PhpFpm
+from parity.sandbox.phpfpm import PhpFpm, stop_legacy_master
 from parity.sandbox.ports import PORT_OPTIONS, SandboxPorts, describe
 from parity.sandbox.processes import (
     descendants,
@@ -40,6 +41,7 @@ from parity.sandbox.processes import (
     wait_until,
 )
 from parity.sandbox.purge import PurgeResult, purge_state_dir
+from parity.sandbox.services import SandboxServices
 from parity.sandbox.state import SandboxState
 from parity.sandbox.status import ProcessStatus, SandboxStatus, SiteStatus, probe_site
 from parity.sandbox.varnish import Varnish, vcl_digest
@@ -50,6 +52,7 @@ __all__ = ["Sandbox"]
 # Entries a state directory may hold; `down --purge` refuses to delete anything else.
 _STATE_ENTRIES = frozenset(
     {"sandbox.json", "parity.toml", ".lock", "mariadb", "php-fpm", "nginx", "varnish", *SITES}
+    | {"postgres", "redis"}  # `up --with` (parity.sandbox.services)
 )
 _SITE_ANSWER_TIMEOUT = 15.0
 
@@ -96,6 +99,11 @@ class Sandbox:
 
     # -- what later work needs to reach the sandbox
     @property
+    def services(self) -> SandboxServices:
+        """The optional Redis and PostgreSQL (``up --with redis,postgres``)."""
+        return SandboxServices(self.layout, self.ports)
+
+    @property
     def state_dir(self) -> Path:
         """The (absolute) state directory."""
         return self.layout.root
@@ -111,7 +119,10 @@ class Sandbox:
         return self.layout.mariadb_socket
 
     def root_connect_args(self) -> dict[str, Any]:
-        """``MySQLdb.connect(**sandbox.root_connect_args())`` logs in as MariaDB's root."""
+        """How to log in as MariaDB's root (socket and user), as a client library takes them.
+
+        parity itself logs in through :class:`parity.targets.root_connection.RootConnection`.
+        """
         return {"unix_socket": str(self.root_socket), "user": "root"}
 
     @property
@@ -148,11 +159,14 @@ class Sandbox:
         return f"wp_{site}"
 
     # -- up
-    def up(self, install: bool = False, vcl: Path | None = None) -> SandboxStatus:
+    def up(
+        self, install: bool = False, vcl: Path | None = None, services: Sequence[str] = ()
+    ) -> SandboxStatus:
         """Start whatever is not running yet, install WordPress where needed; the status.
 
         ``install`` runs ``apt-get install`` for missing Debian packages (as root).
         ``vcl`` makes production's Varnish run that VCL file instead of the built-in one.
+        ``services`` also starts those of ``redis``, ``postgres`` (see :attr:`services`).
         """
         if os.geteuid() != 0:
             raise SandboxError(
@@ -171,6 +185,8 @@ class Sandbox:
         self.layout.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self._locked():
             self._up(tools, vcl)
+            self.services.start(services)
+            self.services.add_to_config(self.config_path)
         status = self._wait_for_sites()
         if not status.running:
             self._raise_not_running(status)
@@ -180,7 +196,8 @@ class Sandbox:
         layout = self.layout
         saved = SandboxState.load(layout.state_file)
         state = saved or SandboxState.new(self.ports)
-        mariadb, fpm, nginx, caches = self._components(tools)
+        mariadb, fpms, nginx, caches = self._components(tools)
+        stop_legacy_master(layout)
         running = {p.name: pid for p in self._processes() if (pid := p.pid()) is not None}
         if saved is not None and saved.ports != self.ports:
             if running:
@@ -196,7 +213,8 @@ class Sandbox:
         for site in sites.values():
             site.write_config()
             site.prepare_wp_content()
-        fpm.write_config()
+        for fpm in fpms.values():
+            fpm.write_config()
         nginx.write_config()
         wanted_vcl = {site: cache.write_default_vcl() for site, cache in caches.items()}
         if vcl is not None:
@@ -214,8 +232,7 @@ class Sandbox:
             self._ensure_varnish(caches[site], wanted_vcl[site], state, running)
 
         tasks: list[Callable[[], object]] = [database_and_wordpress]
-        if fpm.name not in running:
-            tasks.append(fpm.start)
+        tasks += [fpm.start for fpm in fpms.values() if fpm.name not in running]
         if nginx.name not in running:
             tasks.append(nginx.start)
         tasks += [partial(varnish, site) for site in SITES]
@@ -348,6 +365,44 @@ class Sandbox:
             sites=sites,
         )
 
+    # -- one site's PHP, stopped and started on purpose
+    def stop_php(self, site: str) -> bool:
+        """Stop ``site``'s PHP-FPM master; False when it was not running.
+
+        The site's nginx and Varnish keep running, so pages Varnish holds are still
+        served and everything else answers an error: what a site whose PHP died looks
+        like. :meth:`start_php` (or ``up``) starts it again.
+        """
+        fpm = self._fpm(site)
+        with self._locked():
+            return fpm.stop()
+
+    def start_php(self, site: str) -> bool:
+        """Start ``site``'s PHP-FPM master again; False when it was already running."""
+        fpm = self._fpm(site)
+        with self._locked():
+            if fpm.pid() is not None:
+                return False
+            fpm.write_config()
+            fpm.start()
+        return True
+
+    def php_running(self, site: str) -> bool:
+        """Whether ``site``'s PHP-FPM master runs (ours)."""
+        if site not in SITES:
+            raise InputError(f"the sandbox has no site {site!r} (its sites: {', '.join(SITES)})")
+        return owned_pid(*self.layout.process_identity(f"php-fpm-{site}")) is not None
+
+    def _fpm(self, site: str) -> PhpFpm:
+        if site not in SITES:
+            raise InputError(f"the sandbox has no site {site!r} (its sites: {', '.join(SITES)})")
+        if os.geteuid() != 0:
+            raise SandboxError(
+                "the sandbox runs as root (its daemons run as root)", hint="run it with sudo"
+            )
+        self._saved_state()  # a sandbox that never started has no PHP to stop or start
+        return PhpFpm(self._tools(False), self.layout, site, self._opcache_dir)
+
     # -- down
     def down(self, purge: bool = False) -> PurgeResult:
         """Stop the sandbox's processes (by PID) and wait until they and their ports are gone.
@@ -366,12 +421,15 @@ class Sandbox:
             return PurgeResult()
         for site in SITES:
             self.layout.wordpress_config(site).unlink(missing_ok=True)
+        self.services.purge()
         result = purge_state_dir(self.layout)
         if root.exists() and not result.kept:
             raise SandboxError(f"could not remove {root}", hint="remove it by hand")
         return result
 
     def _stop_all(self) -> None:
+        self.services.stop()
+        stop_legacy_master(self.layout)
         pids = [pid for process in self._processes() if (pid := process.pid()) is not None]
         family = set(pids)
         for pid in pids:
@@ -414,10 +472,12 @@ class Sandbox:
             )
         return state
 
-    def _components(self, tools: Tools) -> tuple[MariaDB, PhpFpm, Nginx, dict[str, Varnish]]:
+    def _components(
+        self, tools: Tools
+    ) -> tuple[MariaDB, dict[str, PhpFpm], Nginx, dict[str, Varnish]]:
         return (
             MariaDB(tools, self.layout, self.ports.mariadb, self._cache_dir),
-            PhpFpm(tools, self.layout, self._opcache_dir),
+            {site: PhpFpm(tools, self.layout, site, self._opcache_dir) for site in SITES},
             Nginx(tools, self.layout, self.ports),
             {site: Varnish(tools, self.layout, self.ports, site) for site in SITES},
         )
@@ -427,7 +487,7 @@ class Sandbox:
         layout = self.layout
         wanted: list[tuple[str, tuple[str, ...], tuple[Path, ...]]] = [
             ("mariadb", ("mariadb",), (layout.mariadb_socket,)),
-            ("php-fpm", (), tuple(layout.fpm_socket(site) for site in SITES)),
+            *((f"php-fpm-{site}", (), (layout.fpm_socket(site),)) for site in SITES),
             ("nginx", tuple(f"{site}_nginx" for site in SITES), ()),
             *(
                 (f"varnish-{site}", (f"{site}_varnish", f"{site}_varnish_admin"), ())

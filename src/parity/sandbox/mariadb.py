@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import MySQLdb
-
 from parity.errors import SandboxError
 from parity.sandbox.layout import Layout
 from parity.sandbox.packages import Tools
@@ -33,6 +31,7 @@ from parity.sandbox.processes import (
     unix_socket_answers,
     wait_until,
 )
+from parity.targets.root_connection import NO_SUCH_TABLE, RootConnection, RootSqlError
 
 __all__ = ["MariaDB", "RootSession"]
 
@@ -67,7 +66,7 @@ class MariaDB:
         return owned_pid(*self.layout.process_identity(self.name))
 
     def connect_args(self) -> dict[str, Any]:
-        """Keyword arguments for ``MySQLdb.connect`` as root over the unix socket."""
+        """Where and as whom root logs in (the unix socket; no password)."""
         return {"unix_socket": str(self.layout.mariadb_socket), "user": "root"}
 
     def initialise(self) -> None:
@@ -178,11 +177,11 @@ class MariaDB:
     def session(self) -> Iterator[RootSession]:
         """A root session over the unix socket (autocommit), closed afterwards."""
         try:
-            conn: Any = MySQLdb.connect(**self.connect_args(), autocommit=True, connect_timeout=5)
-        except MySQLdb.MySQLError as exc:
+            conn = RootConnection.connect(self.layout.mariadb_socket)
+        except RootSqlError as exc:
             raise SandboxError(
                 f"cannot log in to the sandbox's MariaDB as root on {self.layout.mariadb_socket}:"
-                f" {exc.args[-1] if exc.args else exc}",
+                f" {exc.message}",
                 hint=f"see {self.layout.mariadb_log}",
             ) from None
         try:
@@ -194,7 +193,7 @@ class MariaDB:
 class RootSession:
     """What the sandbox itself does in MariaDB as root."""
 
-    def __init__(self, conn: Any, log: Path) -> None:
+    def __init__(self, conn: RootConnection, log: Path) -> None:
         self._conn = conn
         self._log = log
 
@@ -211,34 +210,30 @@ class RootSession:
             ("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", (user, password)),
             (f"GRANT ALL PRIVILEGES ON `{database}`.* TO %s@'127.0.0.1'", (user,)),
         ]
-        with self._conn.cursor() as cur:
-            try:
-                for sql, args in statements:
-                    cur.execute(sql, args)
-            except MySQLdb.MySQLError as exc:
-                raise SandboxError(
-                    f"cannot create database {database} or user {user}: {exc.args[-1]}",
-                    hint=f"see {self._log}",
-                ) from None
+        try:
+            for sql, args in statements:
+                self._conn.execute(sql, args)
+        except RootSqlError as exc:
+            raise SandboxError(
+                f"cannot create database {database} or user {user}: {exc.message}",
+                hint=f"see {self._log}",
+            ) from None
 
     def option(self, database: str, table_prefix: str, name: str) -> str | None:
         """A WordPress option's value, or None when WordPress is not installed there."""
         table = f"`{database}`.`{table_prefix}options`"
-        with self._conn.cursor() as cur:
-            try:
-                cur.execute(f"SELECT option_value FROM {table} WHERE option_name=%s", (name,))
-            except MySQLdb.MySQLError as exc:
-                if exc.args and exc.args[0] in (1049, 1146):  # no database / no table
-                    return None
-                raise SandboxError(f"cannot read {database}: {exc.args[-1]}") from None
-            row = cur.fetchone()
-        return None if row is None else str(row[0])
+        try:
+            rows = self._conn.rows(f"SELECT option_value FROM {table} WHERE option_name=%s", [name])
+        except RootSqlError as exc:
+            if exc.code in NO_SUCH_TABLE:  # WordPress is not installed there (yet)
+                return None
+            raise SandboxError(f"cannot read {database}: {exc.message}") from None
+        return None if not rows else str(rows[0][0])
 
     def set_options(self, database: str, table_prefix: str, values: dict[str, str]) -> None:
         """Set WordPress options directly (used when a site's port changed)."""
         table = f"`{database}`.`{table_prefix}options`"
-        with self._conn.cursor() as cur:
-            for name, value in values.items():
-                cur.execute(
-                    f"UPDATE {table} SET option_value=%s WHERE option_name=%s", (value, name)
-                )
+        for name, value in values.items():
+            self._conn.execute(
+                f"UPDATE {table} SET option_value=%s WHERE option_name=%s", (value, name)
+            )

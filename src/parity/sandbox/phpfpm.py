@@ -1,7 +1,9 @@
-"""The sandbox's PHP-FPM: one master with a pool per site, on unix sockets in the state dir.
+"""The sandbox's PHP-FPM: one master per site, each with one pool on a unix socket in the
+state dir.
 
 It runs on its own configuration (``-y``) and prefix (``-p``), so Debian's www pool never
-starts, and as root (``-R``) like the rest of the sandbox.
+starts, and as root (``-R``) like the rest of the sandbox. A master per site (rather than one
+master with two pools) lets one site's PHP be stopped on purpose while the other serves.
 """
 
 from __future__ import annotations
@@ -9,12 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from parity.errors import SandboxError
-from parity.sandbox.layout import SITES, Layout
+from parity.sandbox.layout import Layout
 from parity.sandbox.packages import Tools
-from parity.sandbox.processes import owned_pid, run_daemonizing, unix_socket_answers, wait_until
+from parity.sandbox.processes import (
+    owned_pid,
+    run_daemonizing,
+    stop_processes,
+    unix_socket_answers,
+    wait_until,
+)
 from parity.sandbox.rendering import render
 
-__all__ = ["PhpFpm", "opcache_setting"]
+__all__ = ["PhpFpm", "opcache_setting", "stop_legacy_master"]
 
 
 def opcache_setting(opcache_dir: Path | None) -> str:
@@ -29,68 +37,106 @@ def opcache_setting(opcache_dir: Path | None) -> str:
 
 
 class PhpFpm:
-    """Write the configuration of, start and identify the sandbox's PHP-FPM master."""
+    """Write the configuration of, start, stop and identify one site's PHP-FPM master.
 
-    name = "php-fpm"
+    Each site has a master of its own (``php-fpm-production``, ``php-fpm-staging``), so
+    one site's PHP can be stopped while the other keeps serving: that is how monitoring
+    is shown a real "down" (see :meth:`parity.sandbox.Sandbox.stop_php`).
+    """
 
-    def __init__(self, tools: Tools, layout: Layout, opcache_dir: Path | None = None) -> None:
+    def __init__(
+        self, tools: Tools, layout: Layout, site: str, opcache_dir: Path | None = None
+    ) -> None:
         self.tools = tools
         self.layout = layout
+        self.site = site
         self.opcache_dir = opcache_dir
+
+    @property
+    def name(self) -> str:
+        """The process name ``status`` shows: ``php-fpm-<site>``."""
+        return f"php-fpm-{self.site}"
 
     def pid(self) -> int | None:
         """The master's PID when it is running (ours), else None."""
         return owned_pid(*self.layout.process_identity(self.name))
 
     def config_text(self) -> str:
-        """The php-fpm.conf for both sites."""
+        """The php-fpm.conf of this site's master: one pool."""
         layout = self.layout
-        pools = "\n".join(
-            render(
-                "php-fpm-pool.conf",
-                {
-                    "site": site,
-                    "socket": layout.fpm_socket(site),
-                    "php_log": layout.php_log(site),
-                    "opcache": opcache_setting(self.opcache_dir),
-                },
-            )
-            for site in SITES
+        pool = render(
+            "php-fpm-pool.conf",
+            {
+                "site": self.site,
+                "socket": layout.fpm_socket(self.site),
+                "php_log": layout.php_log(self.site),
+                "opcache": opcache_setting(self.opcache_dir),
+            },
         )
         return render(
             "php-fpm.conf",
-            {"state_dir": layout.root, "fpm_dir": layout.fpm_dir, "pools": pools},
+            {
+                "state_dir": layout.root,
+                "fpm_dir": layout.fpm_dir,
+                "pid_file": layout.fpm_pid(self.site),
+                "error_log": layout.fpm_log(self.site),
+                "pools": pool,
+            },
         )
 
     def write_config(self) -> None:
-        """Write php-fpm.conf into the state dir."""
+        """Write this site's master configuration into the state dir."""
         self.layout.fpm_dir.mkdir(parents=True, exist_ok=True)
         if self.opcache_dir is not None:
             self.opcache_dir.mkdir(parents=True, exist_ok=True)
-        self.layout.fpm_conf.write_text(self.config_text(), "utf-8")
+        self.layout.fpm_conf(self.site).write_text(self.config_text(), "utf-8")
 
     def start(self) -> int:
-        """Start the master and wait until both pools' sockets accept connections."""
-        layout = self.layout
-        for site in SITES:
-            layout.fpm_socket(site).unlink(missing_ok=True)
+        """Start the master and wait until its pool's socket accepts connections."""
+        layout, site = self.layout, self.site
+        socket = layout.fpm_socket(site)
+        socket.unlink(missing_ok=True)
         argv = [
             str(self.tools.php_fpm),
             "-R",
             "-y",
-            str(layout.fpm_conf),
+            str(layout.fpm_conf(site)),
             "-p",
             str(layout.fpm_dir),
         ]
-        run_daemonizing(argv, layout.fpm_dir / "php-fpm.out", "PHP-FPM")
-        sockets = [layout.fpm_socket(site) for site in SITES]
-        if not wait_until(lambda: all(unix_socket_answers(s) for s in sockets), 10):
+        run_daemonizing(argv, layout.fpm_out(site), f"PHP-FPM of {site}")
+        if not wait_until(lambda: unix_socket_answers(socket), 10):
             raise SandboxError(
-                "PHP-FPM started but its pools do not listen", hint=f"see {layout.fpm_log}"
+                f"PHP-FPM of {site} started but its pool does not listen",
+                hint=f"see {layout.fpm_log(site)}",
             )
         pid = self.pid()
         if pid is None:
             raise SandboxError(
-                "PHP-FPM started but wrote no pid file", hint=f"see {layout.fpm_log}"
+                f"PHP-FPM of {site} started but wrote no pid file",
+                hint=f"see {layout.fpm_log(site)}",
             )
         return pid
+
+    def stop(self) -> bool:
+        """Stop the master and its workers (by PID); False when it was not running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        stop_processes([pid])
+        self.layout.fpm_socket(self.site).unlink(missing_ok=True)
+        return True
+
+
+def stop_legacy_master(layout: Layout) -> None:
+    """Stop the one shared master an older sandbox may still run in ``layout``.
+
+    Sandboxes used to run a single PHP-FPM for both sites; a state directory started that
+    way is taken over cleanly by the per-site masters.
+    """
+    pid_file, conf = layout.legacy_fpm
+    pid = owned_pid(pid_file, str(conf))
+    if pid is not None:
+        stop_processes([pid])
+    pid_file.unlink(missing_ok=True)
+    conf.unlink(missing_ok=True)

@@ -49,9 +49,8 @@ def owned_paths(layout: Layout) -> tuple[set[Path], set[Path], set[Path]]:
         layout.mariadb_log,
         layout.mariadb_dir / "mariadbd.out",
         layout.mariadb_dir / "install-db.log",
-        layout.fpm_conf,
-        layout.fpm_pid,
-        layout.fpm_log,
+        *layout.legacy_fpm,
+        layout.fpm_dir / "php-fpm.log",
         layout.fpm_dir / "php-fpm.out",
         layout.nginx_conf,
         layout.nginx_pid,
@@ -64,12 +63,18 @@ def owned_paths(layout: Layout) -> tuple[set[Path], set[Path], set[Path]]:
         layout.mariadb_data,
         layout.mariadb_dir / "tmp",
         layout.nginx_dir / "temp",
+        layout.nginx_media_dir,
+        layout.nginx_dir / "media-cache",
     }
     folders = {root, layout.mariadb_dir, layout.fpm_dir, layout.nginx_dir, layout.varnish_dir}
     for site in SITES:
         content = layout.wp_content(site)
         files |= {
             layout.fpm_socket(site),
+            layout.fpm_conf(site),
+            layout.fpm_pid(site),
+            layout.fpm_log(site),
+            layout.fpm_out(site),
             layout.php_log(site),
             layout.varnish_pid(site),
             layout.varnish_vcl(site),

@@ -5,8 +5,9 @@ One run/lease layer for every capability: ``leases`` (one holder at a time),
 ``clock`` (aware UTC moments); runs of jobs and refreshes share one ledger
 (``parity.jobs.records``).
 
-SQLite at ``.parity/state.db`` by default, through SQLAlchemy Core so a team can point
-``[state] url`` at PostgreSQL later. The schema is created and upgraded by numbered
+SQLite at ``.parity/state.db`` by default, through SQLAlchemy Core, or PostgreSQL when
+several machines share the work (``[state] url = "postgresql+psycopg://..."``, see
+docs/scale.md). The schema is created and upgraded by numbered
 migrations (``parity.store.migrations``) when the store is opened.
 """
 

@@ -2,6 +2,9 @@
 
 SQLite gives ``DateTime(timezone=True)`` columns back naive; :func:`as_utc` puts the
 UTC zone back on them, so no caller compares a naive moment with an aware one.
+:func:`store_now` is the clock leases are judged by: on PostgreSQL the database server's,
+which every machine sharing the store shares, so a worker's wrong clock cannot steal or
+keep a lease; on SQLite (one machine) this machine's.
 
 >>> as_utc(datetime(2026, 11, 26, 13, 36, 15)).isoformat()
 '2026-11-26T13:36:15+00:00'
@@ -16,7 +19,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import overload
 
-__all__ = ["as_utc", "utc_now"]
+from sqlalchemy import Connection, func, select
+
+__all__ = ["as_utc", "store_now", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -33,3 +38,12 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def store_now(conn: Connection) -> datetime:
+    """The current moment by the store's clock: the server's on PostgreSQL, else ours."""
+    if conn.dialect.name == "postgresql":
+        # clock_timestamp(), not now(): now() is frozen at the start of the transaction.
+        moment: datetime = conn.execute(select(func.clock_timestamp())).scalar_one()
+        return as_utc(moment).astimezone(UTC)
+    return utc_now()

@@ -4,11 +4,16 @@ A refresh of staging and a run of a job each take a lease, so two never overlap;
 whose holder was killed expires after its time-to-live, so it never blocks forever, and
 :func:`take_lease` takes over at once a lease whose holder is a dead process of this host
 (``parity.store.holders``), so a rerun right after ``kill -9`` does not wait.
+
+Expiry is judged by the store's clock (:func:`parity.store.clock.store_now`): on
+PostgreSQL the database server's, so machines whose clocks disagree still agree on who
+holds a lease.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,11 +22,18 @@ from sqlalchemy.exc import IntegrityError
 
 from parity.errors import LockHeld
 from parity.store import schema
-from parity.store.clock import as_utc, utc_now
+from parity.store.clock import as_utc, store_now, utc_now
 from parity.store.holders import holder_is_dead
 from parity.store.state import Store
 
-__all__ = ["Lease", "acquire_lease", "lease_holder", "release_lease", "take_lease"]
+__all__ = [
+    "Lease",
+    "acquire_lease",
+    "lapsed_leases",
+    "lease_holder",
+    "release_lease",
+    "take_lease",
+]
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +52,13 @@ def acquire_lease(
 ) -> Lease:
     """Take the lease ``name`` for ``owner``, or raise LockHeld naming the holder.
 
-    An expired lease is taken over; the same owner taking it again renews it.
+    An expired lease is taken over; the same owner taking it again renews it. ``now``
+    defaults to the store's clock (the database server's on PostgreSQL).
     """
-    now = now or utc_now()
-    expires = now + ttl
     table = schema.leases
     with store.engine.begin() as conn:
+        now = now or store_now(conn)
+        expires = now + ttl
         row = conn.execute(select(table).where(table.c.name == name)).first()
         if row is None:
             try:
@@ -87,6 +100,27 @@ def lease_holder(store: Store, name: str) -> str | None:
     with store.engine.connect() as conn:
         owner = conn.execute(select(table.c.owner).where(table.c.name == name)).scalar()
     return None if owner is None else str(owner)
+
+
+def lapsed_leases(store: Store, names: Sequence[str]) -> set[str]:
+    """Of the leases ``names``, those nobody holds any more: absent, expired by the
+    store's clock, or held by a dead process of this host."""
+    if not names:
+        return set()
+    table = schema.leases
+    with store.engine.connect() as conn:
+        now = store_now(conn)
+        rows = {
+            row.name: row
+            for row in conn.execute(select(table).where(table.c.name.in_(list(names))))
+        }
+    return {
+        name
+        for name in names
+        if (row := rows.get(name)) is None
+        or as_utc(row.expires_at) <= now
+        or holder_is_dead(row.owner)
+    }
 
 
 def take_lease(store: Store, name: str, holder: str, ttl: timedelta) -> Lease:

@@ -11,7 +11,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+)
 
 from parity.store import schema
 from parity.store.clock import as_utc
@@ -27,8 +37,20 @@ MIGRATIONS: list[Callable[[Connection], None]] = [_v1_leases]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+#: The PostgreSQL advisory lock that makes openers of one store migrate one at a time.
+_MIGRATION_LOCK = 0x70617269  # "pari"
+
+
 def migrate(conn: Connection) -> int:
-    """Bring the schema to ``SCHEMA_VERSION``; returns the version it started from."""
+    """Bring the schema to ``SCHEMA_VERSION``; returns the version it started from.
+
+    Several processes may open a new store at once (workers starting together): on
+    PostgreSQL they take turns through an advisory lock held until the transaction ends,
+    and each finds the schema as the one before left it (SQLite's write lock does the
+    same there).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
     schema.schema_version.create(conn, checkfirst=True)
     current = conn.execute(select(schema.schema_version.c.version)).scalar()
     if current is None:
@@ -342,4 +364,22 @@ def _v9_change_records(conn: Connection) -> None:
 
 
 MIGRATIONS.append(_v9_change_records)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v10_monitor_wp_cron(conn: Connection) -> None:
+    """The overdue WP-cron events of each environment, as the monitor last read them."""
+    schema.monitor_wp_cron.create(conn)
+
+
+MIGRATIONS.append(_v10_monitor_wp_cron)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v11_job_batches(conn: Connection) -> None:
+    """Batches of runs handed to workers, and which worker ran each (parity.jobs.batches)."""
+    schema.job_batches.create(conn)
+
+
+MIGRATIONS.append(_v11_job_batches)
 SCHEMA_VERSION = len(MIGRATIONS)

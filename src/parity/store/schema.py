@@ -244,6 +244,16 @@ monitor_drift = Table(
     Column("error", String(), nullable=True),
 )
 
+monitor_wp_cron = Table(
+    "monitor_wp_cron",
+    metadata,
+    Column("environment", String(200), primary_key=True),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("overdue", String(), nullable=False),  # JSON [{hook, next_run, seconds_late, ...}]
+    Column("error", String(), nullable=True),
+)
+
 # -- change records (parity.changes): one row per change, one per check or rollback kept ------
 
 change_records = Table(
@@ -268,4 +278,25 @@ change_checks = Table(
     Column("verdict", String(20), nullable=False),  # met, not met, back, not back
     Column("message", String(), nullable=False),
     Column("body", String(), nullable=False),  # JSON evidence
+)
+
+# -- batches of distributed runs (parity.jobs.batches): one row per batch a worker takes ------
+
+job_batches = Table(
+    "job_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, nullable=False),  # job_runs.id
+    Column("number", Integer, nullable=False),
+    Column("ref", String(), nullable=False),  # JSON: which items (rebuilt by the worker)
+    Column("status", String(20), nullable=False),  # queued running done
+    Column("worker", String(200), nullable=True),  # holder of the attempt that ran it last
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("items_done", Integer, nullable=False),
+    Column("items_skipped", Integer, nullable=False),
+    Column("items_failed", Integer, nullable=False),
+    Index("ix_job_batches_run_number", "run_id", "number", unique=True),
 )

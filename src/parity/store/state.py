@@ -4,7 +4,11 @@ A SQLite store is private: its file is created mode 0600 (its ``-wal`` and ``-sh
 files follow the file's mode) and an existing one readable by others is tightened to
 0600. Its folder must exist, except the default ``.parity`` folder beside the config,
 which is created mode 0700 (its parent must exist). A URL whose driver is not installed
-(``postgresql://`` without psycopg2) is a ConfigError naming the package, not a traceback.
+is a ConfigError naming the package, not a traceback.
+
+PostgreSQL is the store several machines share: ``postgresql+psycopg://user:pw@host/db``
+(a bare ``postgresql://`` means the same: psycopg 3 is parity's PostgreSQL driver). The
+same migrations build the same schema on both; leases there run on the server's clock.
 """
 
 from __future__ import annotations
@@ -116,8 +120,11 @@ def open_store(url: str) -> Store:
     is_sqlite = parsed.drivername.startswith("sqlite")
     if is_sqlite and parsed.database:
         _prepare_sqlite_file(parsed.database)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        engine = create_engine(parsed)
+        # A server store may restart under long-lived workers: test connections on checkout.
+        engine = create_engine(parsed) if is_sqlite else create_engine(parsed, pool_pre_ping=True)
     except ImportError as exc:
         raise _driver_missing(parsed, exc) from None
     except SQLAlchemyError as exc:

@@ -8,11 +8,15 @@ Two checks, both before any write:
   :mod:`parity.targets.identity`) is a protected environment's data, whatever the
   environment written to is called (:func:`refuse_protected_data`). An alias entry with
   production's credentials, another user, another host spelling or a socket all resolve
-  to the same server and are refused, naming the protected environment.
+  to the same server and are refused, naming the protected environment. Files count
+  too: a write into a folder that is, holds or lies inside a protected environment's
+  uploads or ``wp-content`` folder, however its path is spelled, is refused
+  (:func:`refuse_protected_folder`).
 
 :mod:`parity.targets.database` calls both before the first write of every connection,
 and the WordPress config probe (:mod:`parity.targets.wordpress_database`) before
-WordPress itself is started for a write.
+WordPress itself is started for a write; :mod:`parity.targets.uploads` calls them before
+the first file it writes.
 """
 
 from __future__ import annotations
@@ -23,9 +27,22 @@ from dataclasses import dataclass
 
 from parity.environments import EnvironmentSettings
 from parity.errors import ProtectedEnvironment
-from parity.targets.identity import DataIdentity, prefixes_overlap, same_address, same_data
+from parity.targets.identity import (
+    DataIdentity,
+    FolderIdentity,
+    folders_overlap,
+    prefixes_overlap,
+    same_address,
+    same_data,
+)
 
-__all__ = ["ProtectedData", "ensure_writable", "refuse_protected_data"]
+__all__ = [
+    "ProtectedData",
+    "ProtectedFolder",
+    "ensure_writable",
+    "refuse_protected_data",
+    "refuse_protected_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -109,4 +126,43 @@ def refuse_protected_data(
                 f" ({reached.describe()}), which is marked protected = true",
                 hint=f"{target} and {data.name} are the same data; point {target} at"
                 " another database",
+            )
+
+
+@dataclass(frozen=True)
+class ProtectedFolder:
+    """A folder of a protected environment's files (its uploads, its wp-content)."""
+
+    name: str
+    identity: FolderIdentity
+
+
+def refuse_protected_folder(
+    target: str, action: str, reached: FolderIdentity, protected: Iterable[ProtectedFolder]
+) -> None:
+    """Raise ProtectedEnvironment when writing into ``reached`` could change files of a
+    protected environment: the same folder by any path, one inside it, or one holding it.
+
+    >>> prod = FolderIdentity("/srv/prod/uploads", ((1, 30), (1, 20), (1, 2)))
+    >>> stage = FolderIdentity("/srv/stage/uploads", ((1, 40), (1, 21), (1, 2)))
+    >>> guarded = [ProtectedFolder("production", prod)]
+    >>> refuse_protected_folder("staging", "copy uploads", stage, guarded)
+    >>> refuse_protected_folder("staging", "copy uploads", prod, guarded)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    parity.errors.ProtectedEnvironment: refused to copy uploads on staging: ...
+    """
+    for folder in protected:
+        if folders_overlap(reached, folder.identity):
+            log.info(
+                "refused write to %s: %s reaches protected environment %s's files (%s)",
+                target,
+                reached.path,
+                folder.name,
+                folder.identity.path,
+            )
+            raise ProtectedEnvironment(
+                f"refused to {action} on {target}: its folder {reached.path} is, holds or lies"
+                f" inside {folder.identity.path}, files of {folder.name}, which is marked"
+                " protected = true",
+                hint=f"point {target}'s uploads_path at a folder of its own",
             )

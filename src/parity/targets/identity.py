@@ -25,7 +25,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
-__all__ = ["DataIdentity", "prefixes_overlap", "same_address", "same_data"]
+__all__ = [
+    "DataIdentity",
+    "FolderIdentity",
+    "folders_overlap",
+    "prefixes_overlap",
+    "same_address",
+    "same_data",
+]
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
@@ -113,3 +120,35 @@ def same_address(a: tuple[str | None, str, int], b: tuple[str | None, str, int])
     if _is_loopback(host_a) and _is_loopback(host_b):
         return True
     return host_a.lower().rstrip(".") == host_b.lower().rstrip(".")
+
+
+@dataclass(frozen=True)
+class FolderIdentity:
+    """Which folder a file write reaches, whatever path spelled it.
+
+    ``chain`` is the ``(device, inode)`` of the folder, then of each folder above it up
+    to ``/``: two spellings of one folder (a symlink, a bind mount, ``..``) have the same
+    first entry, and a folder inside another holds the other's first entry in its chain.
+    Read by :mod:`parity.targets.uploads` (``os.stat``), compared here.
+    """
+
+    path: str
+    chain: tuple[tuple[int, int], ...]
+
+
+def folders_overlap(a: FolderIdentity, b: FolderIdentity) -> bool:
+    """True when writing inside one folder could change files of the other: they are the
+    same folder, or one is inside the other.
+
+    >>> uploads = FolderIdentity("/srv/prod/uploads", ((1, 30), (1, 20), (1, 2)))
+    >>> alias = FolderIdentity("/mnt/p/uploads", ((1, 30), (2, 9), (2, 2)))
+    >>> inside = FolderIdentity("/srv/prod/uploads/2024", ((1, 31), (1, 30), (1, 20), (1, 2)))
+    >>> other = FolderIdentity("/srv/stage/uploads", ((1, 40), (1, 21), (1, 2)))
+    >>> folders_overlap(uploads, alias), folders_overlap(inside, uploads)
+    (True, True)
+    >>> folders_overlap(other, uploads)
+    False
+    """
+    if not a.chain or not b.chain:
+        return False
+    return a.chain[0] in b.chain or b.chain[0] in a.chain

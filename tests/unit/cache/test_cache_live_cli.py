@@ -68,7 +68,7 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
     yield attach
 
 
-def invoke(*args: str) -> Any:
+def invoke(*args: str, columns: str = "200") -> Any:
     app = typer.Typer()
 
     @app.callback()
@@ -76,7 +76,7 @@ def invoke(*args: str) -> Any:
         ctx.obj = CliState(_settings=settings())
 
     app.add_typer(cache_cmd.app, name="cache")
-    return runner.invoke(app, ["cache", *args], env={"COLUMNS": "200"})
+    return runner.invoke(app, ["cache", *args], env={"COLUMNS": columns})
 
 
 def test_verify_passes_and_prints_a_table_per_route(wire: Wire) -> None:
@@ -87,6 +87,21 @@ def test_verify_passes_and_prints_a_table_per_route(wire: Wire) -> None:
     assert "/hello-world/" in result.output and "commenter" in result.output
     assert "ok: staging:" in result.output
     assert PASSWORD not in result.output and SESSION_VALUE not in result.output
+
+
+def test_verify_piped_at_80_columns_prints_each_probe_on_one_line(wire: Wire) -> None:
+    wire(FakeCachedSite(broken_ruleset("ignores-commenter")))
+    result = invoke("verify", "staging", "-r", "/", "-r", "/hello-world/", columns="80")
+    lines = result.output.splitlines()
+    assert all(len(line) <= 80 for line in lines), result.output
+    rows = [line for line in lines if "│ ok " in line or "│ FAIL " in line or "│ - " in line]
+    probes = [line for line in rows if not line.startswith("│ /")]
+    assert len(probes) >= 10, result.output  # every check of both routes, one line each
+    for row in rows:
+        after = lines[lines.index(row) + 1]
+        assert after.startswith(("│", "└", "├")), result.output  # no continuation line
+    assert "│ commenter" in result.output and "FAIL" in result.output
+    assert "/hello-world/" in result.output and "FAILED: staging" in result.output
 
 
 def test_verify_exits_1_and_says_fail_when_the_cache_is_wrong(wire: Wire) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from parity.content import synthesize
-from parity.content.duplicates import duplicate_clusters, shingles
+from parity.content.duplicates import DEFAULT_THRESHOLD, duplicate_clusters, shingles
 from parity.content.similar import PostText
 
 
@@ -61,3 +63,10 @@ def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
 
 def test_shingles_are_word_pairs() -> None:
     assert shingles("A b, c", 2) == {"a b", "b c"}
+
+
+def test_the_command_default_is_the_module_default() -> None:
+    # The command writes the number out (importing the module would load datasketch).
+    from parity.cli.content_cmd import duplicates
+
+    assert inspect.signature(duplicates).parameters["threshold"].default == DEFAULT_THRESHOLD

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
 
 from parity.content import synthesize
 from parity.content.similar import (
@@ -10,6 +12,7 @@ from parity.content.similar import (
     Neighbour,
     PostText,
     SimilarityWeights,
+    _hashed,
     plain_text,
     similar_posts,
 )
@@ -140,3 +143,24 @@ def test_the_section_is_replaced_not_added_again() -> None:
 
 def test_neighbour_is_plain_data() -> None:
     assert Neighbour(1, 0.5) == Neighbour(1, 0.5)
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_counting_words_gives_what_hashing_vectorizer_gives(pairs: bool) -> None:
+    # The fast tokenizer (ASCII through a byte table, other text through the regex) must
+    # give scikit-learn's features exactly: same words, same hashes, same counts.
+    texts = [
+        "Caching: the page's cache, purge_now! x y zz Zz 42 ab a_b c-d e.f",
+        "Straße, café — “quoted” über Äpfel; naïve x",
+        "",
+        "tab\there\nnew  line __ _x x_ slow admin pages slow admin",
+    ]
+    expected = HashingVectorizer(
+        n_features=2**20,
+        alternate_sign=False,
+        norm=None,
+        ngram_range=(1, 2) if pairs else (1, 1),
+        dtype=np.float32,
+    ).transform(texts)
+    found = _hashed(texts, pairs=pairs)
+    assert found.nnz == expected.nnz and abs(found - expected).sum() == 0

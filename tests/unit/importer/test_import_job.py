@@ -14,6 +14,9 @@ from parity.content.importer.sources import ArticleSource
 from parity.jobs import InProcessRunner, ItemStatus, JobRecords, JobsSection, RunRecord, RunStatus
 from parity.store import Store, open_store
 
+# The ledger, leases and checkpoints are the state store: test them on both backends.
+pytestmark = pytest.mark.store_backends
+
 JOB = content_import_job(JobsSection())
 
 

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 
 from parity.cli import cron_cmd, jobs_cmd
 from parity.errors import InputError
-from parity.jobs import JobsSection
+from parity.jobs import JobsSection, RunStatus
+from parity.refresh.runs import RefreshDetails, finish_run, refresh_job, start_run
+from parity.store import open_store
 
 runner = CliRunner()
 
@@ -79,6 +81,8 @@ def test_list_shows_owner_schedule_check_and_rollback(config: Path) -> None:
     assert set(jobs) == {
         "content-import",
         "content-rollback",
+        "refresh",
+        "refresh-rollback",
         "touch-marker",
         "always-fails",
         "bad-check",
@@ -91,6 +95,33 @@ def test_list_shows_owner_schedule_check_and_rollback(config: Path) -> None:
     assert jobs["content-import"]["run"] == "parity content import PATH... --env ENV"
     table = invoke("list")
     assert "touch-marker" in table.output and "ops team" in table.output
+
+
+def test_refresh_runs_are_in_jobs_list_and_history_like_any_run(config: Path) -> None:
+    with open_store(f"sqlite:///{config.parent / 'state.db'}") as store:
+        details = RefreshDetails("production", "key", "fingerprint", "tok1", "copy", False)
+        run = start_run(
+            store,
+            refresh_job("ops team", "production", "staging"),
+            target="staging",
+            holder="host:1:refresh",
+            details=details,
+            tables=3,
+        )
+        finish_run(store, run.id, RunStatus.succeeded, tables_done=3, stage="done")
+    jobs = {
+        job["name"]: job for job in json.loads(invoke("list", "--format", "json").stdout)["jobs"]
+    }
+    refresh = jobs["refresh"]
+    assert refresh["builtin"] is True and refresh["owner"] == "ops team"
+    assert refresh["run"] == "parity refresh --from SOURCE --to TARGET"
+    assert refresh["last_run"]["id"] == run.id
+    assert refresh["last_run"]["status"] == "succeeded"
+    history = json.loads(invoke("history", "--format", "json").stdout)["runs"]
+    assert [(r["id"], r["job"]) for r in history] == [(run.id, "refresh")]
+    refused = invoke("run", "refresh")
+    assert isinstance(refused.exception, InputError)
+    assert "parity refresh --from SOURCE --to TARGET" in str(refused.exception.hint)
 
 
 def test_run_exits_0_then_history_shows_owner_status_counts_and_rollback(config: Path) -> None:

@@ -21,6 +21,9 @@ from parity.jobs.declared import CommandWork, declared_job, declared_work
 from parity.jobs.settings import DeclaredJob
 from parity.store import Store
 
+# The ledger, leases and checkpoints are the state store: test them on both backends.
+pytestmark = pytest.mark.store_backends
+
 
 def spec(command: list[str]) -> DeclaredJob:
     return DeclaredJob.model_validate(

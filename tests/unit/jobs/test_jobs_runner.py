@@ -21,6 +21,9 @@ from parity.jobs import (
 )
 from parity.store import Store, acquire_lease
 
+# The ledger, leases and checkpoints are the state store: test them on both backends.
+pytestmark = pytest.mark.store_backends
+
 
 def _dead_pid() -> int:
     """The pid of a process that has exited (and been reaped)."""

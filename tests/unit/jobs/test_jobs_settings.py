@@ -42,12 +42,18 @@ def test_a_declared_job_becomes_a_job_with_its_check_and_schedule() -> None:
 def test_the_catalogue_lists_builtin_jobs_first() -> None:
     section = JobsSection.model_validate({"declared": [declared()]})
     names = list(job_catalogue(section))
-    assert names == ["content-import", "content-rollback", "rebuild-sitemap"]
+    assert names == [
+        "content-import",
+        "content-rollback",
+        "refresh",
+        "refresh-rollback",
+        "rebuild-sitemap",
+    ]
     assert job_catalogue(section)["content-import"].make_work is None
 
 
 def test_an_unknown_job_names_the_known_ones() -> None:
-    with pytest.raises(InputError, match="known: content-import, content-rollback"):
+    with pytest.raises(InputError, match="known: content-import, content-rollback, refresh"):
         find_job(JobsSection(), "nope")
 
 

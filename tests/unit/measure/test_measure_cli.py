@@ -1,4 +1,5 @@
-"""`parity measure ENV ROUTE...` and `parity measure compare A B`, as the app registers them."""
+"""`parity measure ENV --route ...` and `parity measure compare A B`, as the app registers
+them (routes given the old way, as arguments, still work with a deprecation note)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,18 @@ def test_measure_labels_every_sample_with_the_status_its_mode_gives(
     tmp_path: Path, fake: TimingSite, mode: str, status: str
 ) -> None:
     result = invoke(
-        tmp_path, "staging", "/", "/hello-world/", "--mode", mode, "-n", "4", "-f", "json"
+        tmp_path,
+        "staging",
+        "-r",
+        "/",
+        "--route",
+        "/hello-world/",
+        "--mode",
+        mode,
+        "-n",
+        "4",
+        "-f",
+        "json",
     )
     assert result.exit_code == 0, result.output
     measured = json.loads(result.stdout)["measurements"]
@@ -87,7 +99,7 @@ def test_measure_labels_every_sample_with_the_status_its_mode_gives(
 def test_measure_table_names_the_saved_ids_and_can_list_samples(
     tmp_path: Path, fake: TimingSite
 ) -> None:
-    result = invoke(tmp_path, "staging", "/", "-n", "3", "--show-samples")
+    result = invoke(tmp_path, "staging", "--route", "/", "-n", "3", "--show-samples")
     assert result.exit_code == 0, result.output
     assert "saved as measurement 1" in result.output
     assert "X-Cache" in result.output and "3 HIT" in result.output
@@ -96,8 +108,10 @@ def test_measure_table_names_the_saved_ids_and_can_list_samples(
 def test_options_may_follow_the_routes_and_bad_routes_are_refused_before_measuring(
     tmp_path: Path, fake: TimingSite
 ) -> None:
-    assert invoke(tmp_path, "staging", "/", "--samples", "2").exit_code == 0
-    result = invoke(tmp_path, "staging", "/", "nope")
+    old_spelling = invoke(tmp_path, "staging", "/", "--samples", "2")
+    assert old_spelling.exit_code == 0
+    assert "note: routes as arguments is deprecated; use --route /" in old_spelling.stderr
+    result = invoke(tmp_path, "staging", "-r", "/", "-r", "nope")
     assert "must be a path" in str(result.exception)
     assert len(fake.seen) == 4  # the first run only: MISS, HIT (primed), 2 samples
 

@@ -42,21 +42,21 @@ class FlakySite:
         return httpx.Response(200, headers={"X-Cache": "HIT"}, text="<p>Hello world</p>")
 
 
-def settings_for(tmp_path: Path) -> Settings:
+def settings_for(tmp_path: Path, *, also: tuple[str, ...] = ()) -> Settings:
+    """One check, staging/home; ``also`` adds checks like it on other routes."""
+    home = {
+        "name": "home",
+        "env": "staging",
+        "route": "/",
+        "conditions": ["status == 200", "header x-cache == HIT"],
+    }
     data = {
         "environments": {
             "staging": {"url": "http://staging.test", "db": "mysql://wp:pw@127.0.0.1:3307/wp"}
         },
         "monitor": {
             "defaults": False,
-            "checks": [
-                {
-                    "name": "home",
-                    "env": "staging",
-                    "route": "/",
-                    "conditions": ["status == 200", "header x-cache == HIT"],
-                }
-            ],
+            "checks": [home, *({**home, "name": n, "route": f"/{n}/"} for n in also)],
             "alerts": [{"name": "hook", "url": "http://hooks.test/x", "attempts": 3}],
         },
     }
@@ -183,3 +183,74 @@ def test_status_is_green_when_every_check_is_up(tmp_path: Path, store: Store) ->
     data = status.as_dict()
     assert data["schema_version"] == 1 and data["ok"] is True
     assert data["environments"][0]["checks"][0]["health"] == "up"
+
+
+def test_two_checks_down_together_make_one_alert_and_one_resolve(
+    tmp_path: Path, store: Store
+) -> None:
+    site, received = FlakySite(), []
+    settings = settings_for(tmp_path, also=("about",))
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        received.append(json.loads(request.content))
+        return httpx.Response(204)
+
+    sender = AlertSender(
+        MonitorRecords(store), settings.monitor.alerts, transport=httpx.MockTransport(receive)
+    )
+    prober = Prober(settings, transport=httpx.MockTransport(site))
+    clock = Clock()
+    service = MonitorService(settings, store, prober=prober, sender=sender, clock=clock)
+
+    def every_check(times: int) -> None:
+        for _ in range(times):
+            for check in service.checks:
+                service.run_check(check)
+
+    every_check(1)
+    site.failing = True
+    every_check(4)
+    site.failing = False
+    every_check(3)
+    service.sender.deliver_due(clock.now + timedelta(seconds=1))
+    assert [(a["event"], a["check"]) for a in received] == [
+        ("failure", "staging/home"),
+        ("resolve", "staging/about"),
+    ]
+
+
+class Stopwatch:
+    """A probe clock whose every request takes ``took`` seconds."""
+
+    def __init__(self) -> None:
+        self.now, self.took, self.calls = 0.0, 0.05, 0
+
+    def __call__(self) -> float:
+        self.calls += 1
+        if self.calls % 2 == 0:
+            self.now += self.took
+        return self.now
+
+
+def test_a_route_that_stays_slow_stays_slow_against_its_baseline_from_before(
+    tmp_path: Path, store: Store
+) -> None:
+    settings = settings_for(tmp_path)
+    watch = Stopwatch()
+    prober = Prober(settings, transport=httpx.MockTransport(FlakySite()), clock=watch)
+    sender = AlertSender(MonitorRecords(store), [], transport=httpx.MockTransport(FlakySite()))
+    service = MonitorService(settings, store, prober=prober, sender=sender, clock=Clock())
+    check = service.checks[0]
+    for _ in range(70):
+        service.run_check(check)
+    watch.took = 0.3
+    slow_after = []
+    for _ in range(150):
+        service.run_check(check)
+        slow_after.append(service.records.states()[check.key].slow_state.health)
+    # Slow after the recent window and the threshold, and still slow 150 probes later.
+    assert "down" in slow_after[:20] and slow_after[-100:] == ["down"] * 100
+    watch.took = 0.05
+    for _ in range(15):
+        service.run_check(check)
+    assert service.records.states()[check.key].slow_state.health == "up"

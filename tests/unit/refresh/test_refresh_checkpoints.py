@@ -8,11 +8,16 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+
 from parity.jobs.model import CheckStatus, RunStatus
 from parity.jobs.records import JobRecords
 from parity.refresh import checkpoints as cp
 from parity.refresh import runs as ledger
 from parity.store import Store
+
+# The ledger, leases and checkpoints are the state store: test them on both backends.
+pytestmark = pytest.mark.store_backends
 
 
 def _dead_holder() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parity.rehearse.indexes import IndexDef, IndexFinding
 from parity.rehearse.model import (
+    CopyInfo,
     LoadResult,
     RehearsalReport,
     Rollback,
@@ -32,9 +33,21 @@ def report() -> RehearsalReport:
         started_at="2026-12-03T11:00:00+00:00",
         duration_s=5.8,
         ddl_s=0.03,
+        copy_s=0.2,
         overhead_s=5.77,
         scratch_prefix="prh_abc123_",
         kept=False,
+        copies=[
+            CopyInfo(
+                table="wp_postmeta",
+                scratch="prh_abc123_wp_postmeta",
+                origin="staging",
+                how="reused",
+                rows=200_000,
+                copied_at="2026-12-03T10:00:00+00:00",
+                duration_s=0.2,
+            )
+        ],
         statements=[
             StatementSummary(
                 number=1,
@@ -99,3 +112,8 @@ def test_the_markdown_names_the_verdict_the_regression_and_the_rollback_script()
     assert "| meta lookup by key |" in text and "**regressed**" in text
     assert "ALTER TABLE `wp_postmeta` ADD KEY `meta_key` (`meta_key`(191));" in text
     assert "### Rollback (restores the schema exactly)" in text
+
+
+def test_the_markdown_says_where_the_copy_s_rows_came_from() -> None:
+    text = markdown_report(report())
+    assert "- copy: wp_postmeta: reused the copy of staging made 2026-12-03T10:00:00+00:00" in text

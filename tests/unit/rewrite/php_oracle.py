@@ -140,6 +140,20 @@ function op_check($cases) {
     }
     return $out;
 }
+// JSON documents: does json_decode(ours) equal json_decode(orig) with every string
+// value and key replaced (through nested serialized and JSON strings)?
+function op_check_json($cases) {
+    $out = [];
+    foreach ($cases as $case) {
+        $pairs = [];
+        foreach ($case['pairs'] as [$s, $r]) $pairs[$s] = $r;
+        $ours = json_decode(base64_decode($case['ours']), true);
+        $ok = json_last_error() === JSON_ERROR_NONE;
+        $orig = json_decode(base64_decode($case['orig']), true);
+        $out[] = ['decodes' => $ok, 'equal' => $ok && norm($ours, null) === norm($orig, $pairs)];
+    }
+    return $out;
+}
 function op_roundtrip($values) {
     $out = [];
     foreach ($values as $value) {
@@ -241,11 +255,7 @@ class Php:
         replacement contains its search text: where the replacement is already written,
         parity leaves it as it is (a rerun changes nothing more).
         """
-        searches = {search for search, _ in pairs}
-        pairs = [
-            *pairs,
-            *((new, new) for old, new in pairs if old in new and new not in searches),
-        ]
+        pairs = _with_kept(pairs)
         payload = [
             {
                 "orig": base64.b64encode(orig).decode(),
@@ -256,6 +266,21 @@ class Php:
             for orig, ours in cases
         ]
         return list(self.run("check", payload))
+
+    def check_json(
+        self, cases: Sequence[tuple[bytes, bytes]], pairs: Sequence[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        """PHP's verdict on each (original, rewritten) JSON document: ``decodes``, and
+        ``equal`` (``json_decode`` of ours is the original's with every string replaced)."""
+        payload = [
+            {
+                "orig": base64.b64encode(orig).decode(),
+                "ours": base64.b64encode(ours).decode(),
+                "pairs": [list(pair) for pair in _with_kept(pairs)],
+            }
+            for orig, ours in cases
+        ]
+        return list(self.run("check_json", payload))
 
     def assert_rewrites_like_php(
         self,
@@ -271,6 +296,15 @@ class Php:
                 wanted["exact"] = True
             got = {key: verdict[key] for key in wanted}
             assert got == wanted, f"PHP disagrees: {verdict}\n orig={orig!r}\n ours={ours!r}"
+
+
+def _with_kept(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs plus ``NEW => NEW`` for each pair whose replacement contains its search."""
+    searches = {search for search, _ in pairs}
+    return [
+        *pairs,
+        *((new, new) for old, new in pairs if old in new and new not in searches),
+    ]
 
 
 def _b(text: str | bytes) -> dict[str, str]:

@@ -33,6 +33,7 @@ from parity.content.importer.service import (
     ImportRequest,
     WordPressLocation,
     import_articles,
+    import_run,
     rollback_import,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "content_import_job",
     "content_rollback_job",
     "import_articles",
+    "import_run",
     "rollback_import",
     "stored_meta_value",
 ]

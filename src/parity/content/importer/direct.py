@@ -11,6 +11,7 @@ Each batch is one transaction: it is written entirely or not at all.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -21,9 +22,11 @@ from parity.content.importer.sql_literals import POST_ID, BulkSql, bulk_sql, sql
 from parity.content.importer.wordpress_state import SiteDefaults, WordPressState, managed_meta_sql
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, Snapshot
 from parity.environments import EnvironmentSettings
-from parity.errors import DatabaseError, LockHeld
+from parity.errors import DatabaseError, LockHeld, ParityError
 from parity.targets.database import Database, Writer
 from parity.wordpress.columns import POST_COLUMNS
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DirectWriter"]
 
@@ -69,6 +72,7 @@ class DirectWriter:
         # still be committing its last batch on the server: waiting for its lock means a
         # resumed run reconciles against what that batch really wrote, not half of it.
         lock = f"parity-import:{env.db.database}"[:64]
+        self._lock = lock
         if not db.wait_for_lock(lock, WRITER_LOCK_WAIT_S):
             raise LockHeld(
                 f"another import is writing to {env.name}'s database",
@@ -88,8 +92,11 @@ class DirectWriter:
             raise DatabaseError(f"{env.name}: the session's character set is {charset}")
 
     def close(self) -> None:
-        """Close the database connection."""
-        self.db.close()
+        """Give back the writing lock (the connection is the caller's, who opened it)."""
+        try:
+            self.db.release_lock(self._lock)
+        except ParityError as exc:  # a dead session has released it already
+            log.warning("could not release %s: %s", self._lock, exc.one_line())
 
     def _category_tt_id(self) -> int | None:
         """The term_taxonomy_id of the default category (WordPress files new posts there)."""

@@ -168,11 +168,8 @@ class RollbackWork:
         return {"rolled_back_run": self.run.id, **self.results}
 
     def close(self) -> None:
-        """Close the writer and the reads' connection."""
-        try:
-            self.writer.close()
-        finally:
-            self.state.db.close()
+        """Close the writer (the connection is the caller's, who opened it)."""
+        self.writer.close()
 
     def verify(self) -> CheckOutcome:
         """The run's created posts are gone and its updated posts carry their old hash."""

@@ -1,9 +1,15 @@
 """Import articles and roll imports back: build the work, run it as a job, record it.
 
-What the CLI calls (``parity content import`` and ``parity content rollback``)::
+What the CLI calls (``parity content import`` and ``parity content rollback``); the
+caller opens the environment's connection and the store and closes them::
 
-    record = import_articles(settings, ImportRequest("staging", (Path("articles"),)), store=store)
+    with Database.connect(settings.environment("staging")) as db:
+        request = ImportRequest("staging", (Path("articles"),))
+        record = import_articles(settings, request, db=db, store=store)
     record.status, record.items_done, record.check_status
+
+One connection serves the run: it holds the refresh lease's server lock, reads the
+site's state and (``--direct``) writes the posts.
 
 Both refuse protected environments before anything is recorded (the write guard), and
 both hold the environment's refresh lease while they run (:func:`environment_lease`): the
@@ -55,6 +61,7 @@ __all__ = [
     "WordPressLocation",
     "environment_lease",
     "import_articles",
+    "import_run",
     "rollback_import",
 ]
 
@@ -63,23 +70,22 @@ LEASE_RUN_PREFIX = "content-import"
 
 
 @contextmanager
-def environment_lease(settings: Settings, env: EnvironmentSettings, store: Store) -> Iterator[None]:
-    """Hold ``env``'s refresh lease (and its server lock) for a content import or rollback.
+def environment_lease(settings: Settings, db: Database, store: Store) -> Iterator[None]:
+    """Hold ``db``'s environment's refresh lease (and its server lock, on ``db``) for a
+    content import or rollback.
 
     The same :class:`~parity.refresh.locking.TargetLock` a refresh takes on its target:
     ``LockHeld`` (exit 2) naming the refresh or import that holds it.
     """
     section = jobs_settings(settings)
-    with (
-        Database.connect(env) as db,
-        TargetLock(
-            store,
-            db,
-            target=env.name,
-            key=target_key(env),
-            holder=new_holder(LEASE_RUN_PREFIX),
-            ttl_s=section.lease_seconds,
-        ),
+    env = db.env
+    with TargetLock(
+        store,
+        db,
+        target=env.name,
+        key=target_key(env),
+        holder=new_holder(LEASE_RUN_PREFIX),
+        ttl_s=section.lease_seconds,
     ):
         yield
 
@@ -139,43 +145,47 @@ def _runner(settings: Settings, store: Store, progress: ProgressSink | None) -> 
     )
 
 
+def _same_environment(db: Database, name: str) -> EnvironmentSettings:
+    if db.env.name != name:
+        raise InputError(f"the connection given reaches {db.env.name}, not {name}")
+    return db.env
+
+
 def import_articles(
     settings: Settings,
     request: ImportRequest,
     *,
+    db: Database,
     store: Store,
     progress: ProgressSink | None = None,
 ) -> RunRecord:
-    """Run the ``content-import`` job for ``request``; returns the recorded run."""
+    """Run the ``content-import`` job for ``request`` through ``db`` (a connection to
+    ``request.env``, the caller's to close); returns the recorded run."""
     if request.status not in STATUSES:
         raise InputError(f"--status must be one of {', '.join(STATUSES)}")
-    env = settings.environment(request.env)
+    env = _same_environment(db, request.env)
     ensure_writable(env, "import articles")
     source = ArticleSource(request.paths)
-    with environment_lease(settings, env, store):
-        return _import(settings, request, env, source, store, progress)
+    with environment_lease(settings, db, store):
+        return _import(settings, request, db, source, store, progress)
 
 
 def _import(
     settings: Settings,
     request: ImportRequest,
-    env: EnvironmentSettings,
+    db: Database,
     source: ArticleSource,
     store: Store,
     progress: ProgressSink | None,
 ) -> RunRecord:
     section = jobs_settings(settings)
-    db = Database.connect(env)
-    try:
-        db.ensure_writable("import articles")
-        state = WordPressState(db, env)
-        login = request.author or (env.login.user if env.login else None)
-        author_id = state.author_id(login)
-        packet_limit = db.max_allowed_packet()
-        writer = _writer(env, db, author_id, direct=request.direct, where=request.wordpress)
-    except BaseException:
-        db.close()
-        raise
+    env = db.env
+    db.ensure_writable("import articles")
+    state = WordPressState(db, env)
+    login = request.author or (env.login.user if env.login else None)
+    author_id = state.author_id(login)
+    packet_limit = db.max_allowed_packet()
+    writer = _writer(env, db, author_id, direct=request.direct, where=request.wordpress)
     work = ImportWork(
         env=env.name,
         source=source,
@@ -213,23 +223,12 @@ def _not_logged_twice(work: ImportWork) -> Iterator[None]:
         runner_log.removeFilter(keep)
 
 
-def rollback_import(
-    settings: Settings,
-    run_id: int,
-    *,
-    store: Store,
-    direct: bool | None = None,
-    force: bool = False,
-    wordpress: WordPressLocation = WordPressLocation(),
-    progress: ProgressSink | None = None,
-) -> RunRecord:
-    """Run the ``content-rollback`` job for import run ``run_id``; returns that run.
+def import_run(store: Store, run_id: int) -> RunRecord:
+    """Import run ``run_id``, if it can be rolled back (else an InputError saying why).
 
-    ``direct`` chooses the path (default: the one the import used). Refused when a
-    later import changed the same articles, unless ``force``.
+    Its ``scope`` is the environment a rollback opens a connection to.
     """
-    records = JobRecords(store)
-    run = records.run(run_id)
+    run = JobRecords(store).run(run_id)
     if run is None:
         raise InputError(f"no run {run_id}", hint="see `parity jobs history content-import`")
     if run.job != IMPORT_JOB:
@@ -238,7 +237,29 @@ def rollback_import(
         raise InputError(f"run {run_id} is still running")
     if run.rolled_back_by is not None:
         raise InputError(f"run {run_id} was already rolled back by run {run.rolled_back_by}")
-    env = settings.environment(run.scope)
+    return run
+
+
+def rollback_import(
+    settings: Settings,
+    run_id: int,
+    *,
+    db: Database,
+    store: Store,
+    direct: bool | None = None,
+    force: bool = False,
+    wordpress: WordPressLocation = WordPressLocation(),
+    progress: ProgressSink | None = None,
+) -> RunRecord:
+    """Run the ``content-rollback`` job for import run ``run_id`` through ``db`` (a
+    connection to the run's environment, :func:`import_run`'s ``scope``); returns it.
+
+    ``direct`` chooses the path (default: the one the import used). Refused when a
+    later import changed the same articles, unless ``force``.
+    """
+    records = JobRecords(store)
+    run = import_run(store, run_id)
+    env = _same_environment(db, run.scope)
     ensure_writable(env, "roll back an import")
     keys = [item.key for item in records.items(run_id, ItemStatus.done)]
     later = records.later_items(run_id, IMPORT_JOB, run.scope, keys)
@@ -249,31 +270,27 @@ def rollback_import(
             hint="roll those back first (newest first), or pass --force",
         )
     use_direct = direct if direct is not None else run.parameters.get("path") == "direct"
-    with environment_lease(settings, env, store):
-        return _rollback(settings, run, records, env, store, use_direct, wordpress, progress)
+    with environment_lease(settings, db, store):
+        return _rollback(settings, run, records, db, store, use_direct, wordpress, progress)
 
 
 def _rollback(
     settings: Settings,
     run: RunRecord,
     records: JobRecords,
-    env: EnvironmentSettings,
+    db: Database,
     store: Store,
     use_direct: bool,
     wordpress: WordPressLocation,
     progress: ProgressSink | None,
 ) -> RunRecord:
     run_id = run.id
-    db = Database.connect(env)
-    try:
-        db.ensure_writable("roll back an import")
-        state = WordPressState(db, env)
-        login = env.login.user if env.login else None
-        author_id = state.author_id(login)
-        writer = _writer(env, db, author_id, direct=use_direct, where=wordpress)
-    except BaseException:
-        db.close()
-        raise
+    env = db.env
+    db.ensure_writable("roll back an import")
+    state = WordPressState(db, env)
+    login = env.login.user if env.login else None
+    author_id = state.author_id(login)
+    writer = _writer(env, db, author_id, direct=use_direct, where=wordpress)
     work = RollbackWork(run=run, records=records, state=state, writer=writer)
     section = jobs_settings(settings)
     record = _runner(settings, store, progress).run(content_rollback_job(section), work)

@@ -57,9 +57,30 @@ class ArticleSource:
                 total += 1
         return total
 
+    def raw_slice(self, start: int, count: int) -> Iterator[RawArticle]:
+        """The articles at positions ``start`` to ``start + count`` of :meth:`raw` (a
+        worker's batch), reading no ``.txt`` file before them."""
+        position = 0
+        for number, path in enumerate(self.files):
+            if position >= start + count:
+                return
+            if path.suffix == ".jsonl" or position >= start:
+                # Count article by article from here: a .jsonl file holds several.
+                for raw in self._raw(self.files[number:]):
+                    if position >= start + count:
+                        return
+                    if position >= start:
+                        yield raw
+                    position += 1
+                return
+            position += 1  # a .txt file before the batch: not read
+
     def raw(self) -> Iterator[RawArticle]:
         """Each article's raw text, in order."""
-        for path in self.files:
+        return self._raw(self.files)
+
+    def _raw(self, files: Sequence[Path]) -> Iterator[RawArticle]:
+        for path in files:
             if path.suffix == ".jsonl":
                 with path.open("rb") as lines:
                     for number, line in enumerate(lines, start=1):

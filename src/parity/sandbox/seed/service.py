@@ -18,9 +18,6 @@ import time
 from collections import Counter
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import MySQLdb
 
 from parity.content import Article, parse_article, synthesize
 from parity.errors import InputError, SandboxError
@@ -34,6 +31,7 @@ from parity.sandbox.seed.result import KindCount, SampleArticle, SeedResult
 from parity.sandbox.seed.writer import SeedWriter
 from parity.sandbox.varnish import Varnish
 from parity.sandbox.wordpress import TABLE_PREFIX
+from parity.targets.root_connection import RootConnection, RootSqlError
 
 __all__ = [
     "DEFAULT_ARTICLES",
@@ -106,10 +104,10 @@ def seed_production(
     try:
         ids = writer.apply(plan)
         conn.commit()
-    except MySQLdb.MySQLError as exc:
+    except RootSqlError as exc:
         conn.rollback()
         raise SandboxError(
-            f"seeding {database} failed: {exc.args[-1] if exc.args else exc}",
+            f"seeding {database} failed: {exc.message}",
             hint=f"nothing was written; see {sandbox.layout.mariadb_log}",
         ) from None
     finally:
@@ -145,18 +143,12 @@ def _require_running(sandbox: Sandbox) -> None:
         )
 
 
-def _connect(sandbox: Sandbox, database: str) -> Any:
+def _connect(sandbox: Sandbox, database: str) -> RootConnection:
     try:
-        return MySQLdb.connect(
-            **sandbox.root_connect_args(),
-            database=database,
-            charset="utf8mb4",
-            autocommit=False,
-            connect_timeout=5,
-        )
-    except MySQLdb.MySQLError as exc:
+        return RootConnection.connect(sandbox.root_socket, database=database, autocommit=False)
+    except RootSqlError as exc:
         raise SandboxError(
-            f"cannot log in to the sandbox's MariaDB as root: {exc.args[-1] if exc.args else exc}",
+            f"cannot log in to the sandbox's MariaDB as root: {exc.message}",
             hint=f"see {sandbox.layout.mariadb_log}",
         ) from None
 
@@ -178,10 +170,8 @@ def _analyze(sandbox: Sandbox, database: str) -> None:
     tables = ", ".join(f"`{TABLE_PREFIX}{name}`" for name in _WRITTEN_TABLES)
     conn = _connect(sandbox, database)
     try:
-        with conn.cursor() as cur:
-            cur.execute(f"ANALYZE TABLE {tables}")
-            cur.fetchall()
-    except MySQLdb.MySQLError:
+        conn.rows(f"ANALYZE TABLE {tables}")
+    except RootSqlError:
         pass  # statistics are a nicety: the seed itself is committed
     finally:
         conn.close()

@@ -35,6 +35,7 @@ from parity.sandbox.seed.rows import (
     term_rows,
     user_rows,
 )
+from parity.targets.root_connection import RootConnection
 
 __all__ = ["SeedWriter"]
 
@@ -67,9 +68,9 @@ def _norm(value: object) -> object:
 
 
 class SeedWriter:
-    """Applies a ``SeedPlan`` through an open root connection (``MySQLdb``)."""
+    """Applies a ``SeedPlan`` through an open root connection (the caller commits)."""
 
-    def __init__(self, conn: Any, table_prefix: str) -> None:
+    def __init__(self, conn: RootConnection, table_prefix: str) -> None:
         self._conn = conn
         self._prefix = table_prefix
         self.counts: dict[str, KindCount] = {kind: KindCount(kind) for kind in KINDS}
@@ -82,18 +83,13 @@ class SeedWriter:
         return f"`{self._prefix}{name}`"
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._conn.cursor() as cur:
-            cur.execute(sql, tuple(params))
-            return list(cur.fetchall())
+        return self._conn.rows(sql, params)
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        with self._conn.cursor() as cur:
-            cur.execute(sql, tuple(params))
+        self._conn.execute(sql, params)
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            with self._conn.cursor() as cur:
-                cur.executemany(sql, [tuple(row) for row in rows])
+        self._conn.executemany(sql, rows)
 
     def _where_in(
         self, sql: str, values: Sequence[Any], extra: Sequence[Any] = ()

@@ -1,25 +1,37 @@
-"""Reports for people and machines: a rich table, markdown for pull requests, JSON.
+"""Drift reports for people: a terminal table and markdown for pull requests.
 
-Pure formatting: each function takes a report (or a snapshot) and returns something to
-print; nothing here writes to the terminal.
+Pure formatting (the CLI's side of :mod:`parity.drift`): each function takes a report (or
+a snapshot) and returns something to print; nothing here writes to the terminal. The
+table fits the width it is printed at: one line per finding, long keys and values
+shortened in the middle (:mod:`parity.cli.fit`), and past :data:`MAX_ROWS_PER_CATEGORY`
+findings a category ends with a ``… N more`` row (``--format json`` has them all).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pydantic import JsonValue
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from parity.cli.fit import (
+    ELLIPSIS,
+    FitToWidth,
+    one_line_table,
+    share,
+    shorten_end,
+    shorten_middle,
+    table_overhead,
+)
 from parity.drift.findings import DriftReport, Finding
 from parity.drift.model import Snapshot
 from parity.drift.settings import Severity
 
 __all__ = [
     "ABSENT_TEXT",
+    "MAX_ROWS_PER_CATEGORY",
     "cell",
     "markdown_report",
     "snapshot_summary",
@@ -31,8 +43,15 @@ __all__ = [
 #: How a side that lacks the key is shown.
 ABSENT_TEXT = "(absent)"
 
+#: Findings shown per category in the table; the rest are counted in a ``… N more`` row.
+MAX_ROWS_PER_CATEGORY = 40
+
 _STYLE = {"error": "bold red", "warn": "yellow", "info": "dim"}
 _WIDTH = 60
+#: Long enough for any value a table cell starts from (it is shortened to fit).
+_WHOLE = 10_000
+#: How the width left after category and severity is shared: key, A, B, note.
+_WEIGHTS = (4, 3, 3, 2)
 
 
 def _short(value: JsonValue, width: int) -> str:
@@ -60,31 +79,57 @@ def summary_line(report: DriftReport, fail_on: Severity) -> str:
     )
 
 
+def _findings_table(report: DriftReport, width: int) -> Table:
+    """The findings, one line each, shortened to fit ``width`` characters."""
+    groups = report.by_category()
+    shown = {c: f[:MAX_ROWS_PER_CATEGORY] for c, f in groups.items()}
+    rows = [
+        (f.key, cell(f, "a", _WHOLE), cell(f, "b", _WHOLE), f.note or "")
+        for findings in shown.values()
+        for f in findings
+    ]
+    category = max(len("category"), *(len(c) for c in groups))
+    severity = max(len(f.severity) for f in report.findings)
+    natural = [max(len(row[i]) for row in rows) for i in range(4)]
+    natural = [max(n, len(h)) for n, h in zip(natural, ("key", "A", "B", "note"), strict=True)]
+    room = width - table_overhead(6) - category - max(severity, 3)
+    key_w, a_w, b_w, note_w = share(natural, _WEIGHTS, room)
+    table = one_line_table(
+        ("category", "sev", "key", "A", "B", "note"),
+        title=f"drift: A = {report.a.label}   B = {report.b.label}",
+        show_lines=False,
+        expand=False,
+    )
+    for name, findings in shown.items():
+        label = name
+        for f in findings:
+            table.add_row(
+                label,
+                Text(f.severity, style=_STYLE[f.severity]),
+                # Text, not str: keys like opt[a][b] must not be read as markup.
+                Text(shorten_middle(f.key, key_w)),
+                Text(shorten_middle(cell(f, "a", _WHOLE), a_w)),
+                Text(shorten_middle(cell(f, "b", _WHOLE), b_w)),
+                Text(shorten_end(f.note or "", note_w)),
+            )
+            label = ""
+        hidden = len(groups[name]) - len(findings)
+        if hidden:
+            table.add_row(label, "", Text(f"{ELLIPSIS} {hidden} more", style="dim"), "", "", "")
+        table.add_section()
+    return table
+
+
 def table_report(report: DriftReport, fail_on: Severity) -> Group:
-    """A terminal report: one table of findings grouped by category, and a summary."""
-    title = f"drift: A = {report.a.label}   B = {report.b.label}"
-    parts: list[Any] = []
+    """A terminal report: one table of findings grouped by category, and a summary.
+
+    The table is built for the width it is printed at (one line per finding).
+    """
+    parts: list[RenderableType] = []
     if report.findings:
-        table = Table(title=title, show_lines=False, expand=False)
-        for column in ("category", "sev", "key", "A", "B", "note"):
-            table.add_column(column, overflow="fold")
-        for category, findings in report.by_category().items():
-            label = category
-            for finding in findings:
-                table.add_row(
-                    label,
-                    Text(finding.severity, style=_STYLE[finding.severity]),
-                    # Text, not str: keys like opt[a][b] must not be read as markup.
-                    Text(finding.key),
-                    Text(cell(finding, "a")),
-                    Text(cell(finding, "b")),
-                    Text(finding.note or ""),
-                )
-                label = ""
-            table.add_section()
-        parts.append(table)
+        parts.append(FitToWidth(lambda width: _findings_table(report, width)))
     else:
-        parts.append(Text(title))
+        parts.append(Text(f"drift: A = {report.a.label}   B = {report.b.label}"))
     for note in report.notes:
         parts.append(Text(f"note: {note}", style="dim"))
     parts.append(Text(summary_line(report, fail_on)))
@@ -164,7 +209,7 @@ def snapshot_summary(snapshot: Snapshot) -> list[tuple[str, str]]:
 def snapshot_table(snapshot: Snapshot) -> Table:
     """The snapshot summary as a two-column table."""
     table = Table(title=f"parity snapshot {snapshot.environment}", show_header=False)
-    table.add_column("what")
+    table.add_column("what", no_wrap=True)
     table.add_column("value", overflow="fold")
     for label, value in snapshot_summary(snapshot):
         table.add_row(label, value)

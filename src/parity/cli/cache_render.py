@@ -1,12 +1,16 @@
 """Tables for people: ``cache verify`` and ``cache purge`` reports as rich renderables.
 
-Pure formatting: each function takes a report and returns something to print; nothing
-here writes to the terminal. Only names of cookies and headers are shown, never values.
+Pure formatting (the CLI's side of :mod:`parity.cache`): each function takes a report and
+returns something to print; nothing here writes to the terminal. Only names of cookies
+and headers are shown, never values. Every table row is one line at the width it is
+printed at: routes and rules are shortened in the middle, details at the end
+(:mod:`parity.cli.fit`).
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -14,6 +18,14 @@ from rich.text import Text
 
 from parity.cache.purge import PurgeReport
 from parity.cache.verify_report import EnvironmentReport, ProbeResult, VerifyReport
+from parity.cli.fit import (
+    FitToWidth,
+    one_line_table,
+    share,
+    shorten_end,
+    shorten_middle,
+    table_overhead,
+)
 
 __all__ = ["purge_table", "verify_tables"]
 
@@ -61,30 +73,52 @@ def _what(result: ProbeResult) -> str:
     return text
 
 
-def _environment_table(env: EnvironmentReport) -> Table:
+def _environment_table(env: EnvironmentReport, width: int) -> Table:
+    """One line per probe; each route once, on a line of its own above its probes."""
     protected = " (protected)" if env.protected else ""
     who = f", logged in as {env.logged_in_as}" if env.logged_in_as else ""
-    table = Table(title=f"cache verify: {env.name} {env.url}{protected}{who}", title_justify="left")
-    table.add_column("route", overflow="fold", max_width=32)
-    table.add_column("check", overflow="fold", max_width=40)
-    table.add_column("expected")
-    table.add_column("rule", overflow="fold")
-    table.add_column("live", overflow="fold")
-    table.add_column("verdict")
+    table = one_line_table(
+        ("check", "expected", "rule", "live", "verdict"),
+        title=f"cache verify: {env.name} {env.url}{protected}{who}",
+        title_justify="left",
+    )
+    rows = [
+        (_what(r), _expected(r), _rule(r), r.skipped or r.detail, r.probe.route)
+        for r in env.results
+    ]
+    fixed = max([len("expected"), *(len(r[1]) for r in rows)]) + len("verdict")
+    natural = [
+        max([len("check"), *(len(r[0]) for r in rows), *(len(r[4]) for r in rows)]),
+        max([len("rule"), *(len(r[2]) for r in rows)]),
+        max([len("live"), *(len(r[3]) for r in rows)]),
+    ]
+    check_w, rule_w, live_w = share(natural, (3, 2, 3), width - table_overhead(5) - fixed)
     previous = None
-    for result in env.results:
-        route = result.probe.route
-        shown = "" if route == previous else route
-        previous = route
-        live = result.skipped or result.detail
+    for (what, expected, rule, live, route), result in zip(rows, env.results, strict=True):
+        if route != previous:
+            table.add_row(Text(shorten_middle(route, check_w), style="bold"), "", "", "", "")
+            previous = route
         table.add_row(
-            Text(shown),
-            Text(_what(result)),
-            _expected(result),
-            Text(_rule(result)),
-            Text(live),
+            Text(shorten_end(what, check_w)),
+            expected,
+            Text(shorten_middle(rule, rule_w)),
+            Text(shorten_end(live, live_w)),
             _verdict(result),
         )
+    return table
+
+
+def _differences_table(report: VerifyReport, a: str, b: str, width: int) -> Table:
+    table = one_line_table(
+        ("probe", "what", a, b), title=f"differences: {a} vs {b}", title_justify="left"
+    )
+    rows = [(d.key, d.field, d.values[0], d.values[1]) for d in report.differences]
+    natural = [
+        max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("probe", "what", a, b))
+    ]
+    widths = share(natural, (4, 1, 2, 2), width - table_overhead(4))
+    for row in rows:
+        table.add_row(*(Text(shorten_middle(text, w)) for text, w in zip(row, widths, strict=True)))
     return table
 
 
@@ -105,21 +139,12 @@ def verify_tables(report: VerifyReport) -> RenderableType:
     """A table per environment, its findings, the differences, and a summary line."""
     parts: list[RenderableType] = []
     for env in report.environments:
-        parts.append(_environment_table(env))
+        parts.append(FitToWidth(partial(_environment_table, env)))
         parts += _findings(env)
     if len(report.environments) == 2:
         a, b = (env.name for env in report.environments)
         if report.differences:
-            table = Table(title=f"differences: {a} vs {b}", title_justify="left")
-            table.add_column("probe", overflow="fold")
-            table.add_column("what")
-            table.add_column(a)
-            table.add_column(b)
-            for diff in report.differences:
-                table.add_row(
-                    Text(diff.key), diff.field, Text(diff.values[0]), Text(diff.values[1])
-                )
-            parts.append(table)
+            parts.append(FitToWidth(lambda width: _differences_table(report, a, b, width)))
         else:
             parts.append(Text(f"no differences between {a} and {b}"))
     summary = []
@@ -135,26 +160,46 @@ def verify_tables(report: VerifyReport) -> RenderableType:
     return Group(*parts)
 
 
-def purge_table(report: PurgeReport) -> RenderableType:
-    """The purged routes and the control route: before, purge, after, verdict."""
+def _purge_checks_table(report: PurgeReport, width: int) -> Table:
     protected = " (protected: purge logged)" if report.protected else ""
-    table = Table(title=f"cache purge: {report.environment}{protected}", title_justify="left")
-    table.add_column("route", overflow="fold")
-    table.add_column("role")
-    table.add_column("before")
-    table.add_column("purge")
-    table.add_column("after")
-    table.add_column("verdict")
-    for check in report.checks:
-        table.add_row(
-            Text(check.route),
+    table = one_line_table(
+        ("route", "role", "before", "purge", "after", "verdict"),
+        title=f"cache purge: {report.environment}{protected}",
+        title_justify="left",
+    )
+    rows = [
+        (
+            check.route,
             "purged" if check.purged else "control (not purged)",
-            Text(", ".join(o.label() for o in check.before)),
+            ", ".join(o.label() for o in check.before),
             "-" if check.purge_status is None else f"HTTP {check.purge_status}",
-            Text(", ".join(o.label() for o in check.after)),
+            ", ".join(o.label() for o in check.after),
+        )
+        for check in report.checks
+    ]
+    fixed = max([len("purge"), *(len(r[3]) for r in rows)]) + len("verdict")
+    natural = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in _PURGE_SHARED]
+    route_w, role_w, before_w, after_w = share(
+        natural, (3, 2, 3, 3), width - table_overhead(6) - fixed
+    )
+    for check, (route, role, before, purge, after) in zip(report.checks, rows, strict=True):
+        table.add_row(
+            Text(shorten_middle(route, route_w)),
+            shorten_end(role, role_w),
+            Text(shorten_end(before, before_w)),
+            purge,
+            Text(shorten_end(after, after_w)),
             Text("ok", style="green") if check.passed else Text("FAIL", style="bold red"),
         )
-    lines: list[RenderableType] = [table]
+    return table
+
+
+_PURGE_SHARED = ((0, "route"), (1, "role"), (2, "before"), (4, "after"))
+
+
+def purge_table(report: PurgeReport) -> RenderableType:
+    """The purged routes and the control route: before, purge, after, verdict."""
+    lines: list[RenderableType] = [FitToWidth(lambda width: _purge_checks_table(report, width))]
     for check in report.checks:
         if not check.passed:
             lines.append(Text(f"FAIL {check.route}: {check.detail}", style="bold red"))

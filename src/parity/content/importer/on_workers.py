@@ -1,0 +1,214 @@
+"""A content import whose batches run on workers (``content import --on celery``).
+
+:func:`import_on_workers` is the coordinator's side: under the environment's lease it
+records the run (its parameters: environment, paths, status, path, batch size) and hands
+batches of source positions to workers, writing nothing itself (its work's writer is a
+:class:`PlanOnly`); it checks the result at the end. :func:`rebuild_import` is the
+worker's side: it rebuilds the :class:`~parity.content.importer.job.ImportWork` from the
+run's parameters, with a connection of its own, for one batch. The article files must
+be readable at the same paths on every worker machine. With ``--direct`` the workers
+take turns writing (bulk SQL holds one writer lock per database); through WordPress
+they write side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from parity.config import Settings
+from parity.content.importer.job import STATUSES, ImportWork, content_import_job
+from parity.content.importer.service import (
+    ImportRequest,
+    WordPressLocation,
+    _writer,
+    environment_lease,
+)
+from parity.content.importer.sources import ArticleSource
+from parity.content.importer.wordpress_state import WordPressState
+from parity.content.importer.writer import NewPost, Outcome, PostUpdate, PostWriter, Snapshot
+from parity.errors import InputError
+from parity.jobs.model import ItemResult, Job, PendingItem, RunLog
+from parity.jobs.records import RunRecord
+from parity.jobs.runner import Runner
+from parity.jobs.settings import jobs_settings
+from parity.store.state import Store
+from parity.targets.database import Database
+from parity.targets.guard import ensure_writable
+
+__all__ = ["PlanOnly", "import_on_workers", "rebuild_import"]
+
+
+class PlanOnly:
+    """The coordinator's writer: it names the path the workers write by, and writes nothing."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _refuse(self) -> list[Outcome]:
+        raise AssertionError("the coordinator of a run on workers writes nothing")
+
+    def create(self, posts: Sequence[NewPost], run_id: int) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def update(self, updates: Sequence[PostUpdate], run_id: int) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def trash(self, post_ids: Sequence[int]) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def untrash(self, posts: Sequence[tuple[int, str]]) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def delete(self, post_ids: Sequence[int]) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def restore(self, snapshots: Sequence[Snapshot]) -> list[Outcome]:
+        """Never called."""
+        return self._refuse()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _WriterOnFirstWrite:
+    """A worker's writer, opened when its batch first writes: workers parse and plan
+    side by side, and take turns only for writing (``--direct`` holds one writer lock
+    per database while it is open)."""
+
+    def __init__(self, path: str, open_writer: Callable[[], PostWriter]) -> None:
+        self.path = path
+        self._open = open_writer
+        self._writer: PostWriter | None = None
+
+    def opened(self) -> PostWriter:
+        """The writer, opened now if it is not yet."""
+        if self._writer is None:
+            self._writer = self._open()
+        return self._writer
+
+    def create(self, posts: Sequence[NewPost], run_id: int) -> list[Outcome]:
+        """Create through the real writer."""
+        return self.opened().create(posts, run_id)
+
+    def update(self, updates: Sequence[PostUpdate], run_id: int) -> list[Outcome]:
+        """Update through the real writer."""
+        return self.opened().update(updates, run_id)
+
+    def trash(self, post_ids: Sequence[int]) -> list[Outcome]:
+        """Trash through the real writer."""
+        return self.opened().trash(post_ids)
+
+    def untrash(self, posts: Sequence[tuple[int, str]]) -> list[Outcome]:
+        """Untrash through the real writer."""
+        return self.opened().untrash(posts)
+
+    def delete(self, post_ids: Sequence[int]) -> list[Outcome]:
+        """Delete through the real writer."""
+        return self.opened().delete(post_ids)
+
+    def restore(self, snapshots: Sequence[Snapshot]) -> list[Outcome]:
+        """Restore through the real writer."""
+        return self.opened().restore(snapshots)
+
+    def close(self) -> None:
+        """Close the real writer, if it was opened."""
+        if self._writer is not None:
+            self._writer.close()
+
+
+class _OwnConnection(ImportWork):
+    """A worker's import work: it closes the connection it opened."""
+
+    def recover(self, pending: Sequence[PendingItem], log: RunLog) -> list[ItemResult]:
+        """Open the writer first: with ``--direct`` that waits until the session of a
+        killed worker has ended, so what it committed is what is reconciled."""
+        if isinstance(self.writer, _WriterOnFirstWrite):
+            self.writer.opened()
+        return super().recover(pending, log)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.state.db.close()
+
+
+def import_on_workers(
+    settings: Settings,
+    request: ImportRequest,
+    *,
+    db: Database,
+    store: Store,
+    runner: Runner,
+) -> RunRecord:
+    """Record an import run and have ``runner`` hand its batches to workers; the run.
+
+    ``db`` reaches ``request.env`` (the caller's to close): the coordinator reads what
+    WordPress holds there, for the expected-result check; the workers write.
+    """
+    if request.prune or request.author:
+        raise InputError(
+            "--prune and --author run in-process only", hint="leave out --on celery for them"
+        )
+    if request.status not in STATUSES:
+        raise InputError(f"--status must be one of {', '.join(STATUSES)}")
+    env = db.env
+    if env.name != request.env:
+        raise InputError(f"the connection given reaches {env.name}, not {request.env}")
+    ensure_writable(env, "import articles")
+    source = ArticleSource(request.paths)
+    section = jobs_settings(settings)
+    with environment_lease(settings, db, store):
+        db.ensure_writable("import articles")
+        work = ImportWork(
+            env=env.name,
+            source=source,
+            state=WordPressState(db, env),
+            writer=PlanOnly("direct" if request.direct else "wordpress"),
+            status=request.status,
+            batch_size=request.batch_size or section.content_import.batch_size,
+            recheck=request.recheck,
+            workers=0,
+        )
+        return runner.run(content_import_job(section), work, recheck=request.recheck)
+
+
+def rebuild_import(settings: Settings, parameters: Mapping[str, Any]) -> tuple[Job, ImportWork]:
+    """The job and work of a recorded import run (refused on a protected environment)."""
+    env = settings.environment(str(parameters["env"]))
+    ensure_writable(env, "import articles")
+    source = ArticleSource([Path(p) for p in parameters["paths"]])
+    section = jobs_settings(settings)
+    db = Database.connect(env)
+    try:
+        db.ensure_writable("import articles")
+        state = WordPressState(db, env)
+        author_id = state.author_id(env.login.user if env.login else None)
+        direct = parameters.get("path") == "direct"
+        writer = _WriterOnFirstWrite(
+            "direct" if direct else "wordpress",
+            lambda: _writer(env, db, author_id, direct=direct, where=WordPressLocation()),
+        )
+        packet_limit = db.max_allowed_packet()
+    except BaseException:
+        db.close()
+        raise
+    work = _OwnConnection(
+        env=env.name,
+        source=source,
+        state=state,
+        writer=writer,
+        status=str(parameters.get("status", "pending")),
+        batch_size=int(parameters.get("batch_size") or section.content_import.batch_size),
+        recheck=bool(parameters.get("recheck")),
+        workers=0,
+        packet_limit=packet_limit,
+    )
+    return content_import_job(section), work

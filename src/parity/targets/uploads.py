@@ -1,0 +1,340 @@
+"""An environment's uploads folder on this machine: read it, and (when allowed) write to it.
+
+Reads never need permission. Writing passes the write guard first
+(:meth:`Uploads.prepare_writes`): the environment must not be protected, and the folder
+written to must not be, hold or lie inside a protected environment's uploads or
+``wp-content`` folder, however the path is spelled (symlink, bind mount, ``..``); see
+:func:`parity.targets.guard.refuse_protected_folder`.
+
+A file is never written in place: its bytes go to a file of its own in
+``<uploads>/.parity-partial/``, which is renamed onto the real name (one ``rename()``,
+atomic on one file system) only once complete, with its size and modification time set.
+So a process killed at any moment leaves either the old file or the whole new one under
+the real name, never part of one; :meth:`Uploads.clean_partials` removes what a killed
+run left in ``.parity-partial``.
+
+Example::
+
+    uploads = Uploads.of(settings.environment("staging"))
+    uploads.facts("2024/05/photo.jpg")          # FileFacts(size=..., mtime_ns=...) or None
+    uploads.prepare_writes("copy uploads from production")
+    with uploads.partial("2024/05/photo.jpg") as part:
+        part.write(b"...")
+        part.commit(mtime_ns=...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import shutil
+import stat
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from parity.environments import EnvironmentSettings
+from parity.errors import InputError, TargetError
+from parity.targets.guard import ProtectedFolder, ensure_writable, refuse_protected_folder
+from parity.targets.identity import FolderIdentity
+
+__all__ = ["PARTIAL_DIR", "FileFacts", "PartialFile", "Uploads", "folder_identity"]
+
+#: Where files being written wait, inside the uploads folder, until they are complete.
+PARTIAL_DIR = ".parity-partial"
+_CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What a quick look at a file tells: its size and modification time."""
+
+    size: int
+    mtime_ns: int
+
+
+def folder_identity(path: Path) -> FolderIdentity | None:
+    """The identity of folder ``path`` (see FolderIdentity); None when it does not exist."""
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    chain: list[tuple[int, int]] = []
+    for folder in (resolved, *resolved.parents):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            return None
+        chain.append((info.st_dev, info.st_ino))
+    return FolderIdentity(str(resolved), tuple(chain))
+
+
+def _relative(rel: str) -> str:
+    """``rel`` if it is a path inside the uploads folder, else ValueError (string checks
+    only: this runs once per file)."""
+    if (
+        not rel
+        or rel.startswith("/")
+        or "\0" in rel
+        or rel == PARTIAL_DIR
+        or rel.startswith(PARTIAL_DIR + "/")
+        or any(part in ("..", ".", "") for part in rel.split("/"))
+    ):
+        raise ValueError(f"not a path inside the uploads folder: {rel!r}")
+    return rel
+
+
+class Uploads:
+    """One environment's uploads folder (``root``) on this machine."""
+
+    def __init__(self, env: EnvironmentSettings, root: Path) -> None:
+        self.env = env
+        self.root = root
+        self._base = str(root)
+        self._writable = False
+        self._made: set[str] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, env: EnvironmentSettings) -> Uploads:
+        """``env``'s uploads folder; InputError when none is configured, or when an
+        ``uploads_path`` given explicitly does not exist."""
+        where = env.uploads_dir
+        if where is None:
+            raise InputError(
+                f"{env.name} has no uploads folder configured",
+                hint=f'add uploads_path = "/path/to/wp-content/uploads" to'
+                f" [environments.{env.name}]",
+            )
+        root = Path(where)
+        if env.uploads_path is not None and not root.is_dir():
+            raise InputError(
+                f"the uploads path of {env.name}, {root}, does not exist or is not a folder",
+                hint=f"check uploads_path in [environments.{env.name}]",
+            )
+        return cls(env, root)
+
+    @property
+    def exists(self) -> bool:
+        """Whether the folder is there (a derived ``wp-content/uploads`` may not be yet)."""
+        return self.root.is_dir()
+
+    # -- reading -------------------------------------------------------------------
+
+    def path(self, rel: str) -> Path:
+        """The file ``rel`` (``2024/05/photo.jpg``) on disk."""
+        return Path(self._file(rel))
+
+    def _file(self, rel: str) -> str:
+        return f"{self._base}/{_relative(rel)}"
+
+    def facts(self, rel: str) -> FileFacts | None:
+        """Size and modification time of ``rel``; None when it is not a regular file."""
+        try:
+            info = os.stat(self._file(rel))
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return FileFacts(info.st_size, info.st_mtime_ns)
+
+    def digest(self, rel: str) -> str:
+        """The SHA-256 of ``rel``'s bytes (hex)."""
+        try:
+            with open(self._file(rel), "rb") as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError as exc:
+            raise TargetError(f"{self.env.name}: cannot read {rel} ({exc.strerror})") from None
+
+    # -- writing (always through the guard) -----------------------------------------
+
+    def protected_folders(self) -> list[ProtectedFolder]:
+        """The uploads and wp-content folders of every protected environment of the
+        config that exist on this machine."""
+        found = []
+        for peer in self.env.protected_peers:
+            for where in {peer.uploads_dir, peer.wp_content_dir} - {None}:
+                assert where is not None
+                identity = folder_identity(Path(where))
+                if identity is not None:
+                    found.append(ProtectedFolder(peer.name, identity))
+        return found
+
+    def check_writable(self, action: str) -> None:
+        """The write guard, without writing: refuses a protected environment by name, and
+        any folder that reaches a protected environment's files."""
+        ensure_writable(self.env, action)
+        reached = folder_identity(self.root)
+        if reached is None and (parent := folder_identity(self.root.parent)) is not None:
+            # A folder still to be made: new, it holds nothing; it is inside what its
+            # parent is inside.
+            reached = FolderIdentity(str(self.root), ((-1, -1), *parent.chain))
+        if reached is None:
+            raise InputError(
+                f"the uploads folder of {self.env.name}, {self.root}, does not exist"
+                " (nor the folder above it)",
+                hint=f"check uploads_path or wp_content_dir in [environments.{self.env.name}]",
+            )
+        refuse_protected_folder(self.env.name, action, reached, self.protected_folders())
+
+    def prepare_writes(self, action: str) -> None:
+        """Pass the guard, then create the folder (when missing) and its partial folder."""
+        self.check_writable(action)
+        try:
+            (self.root / PARTIAL_DIR).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TargetError(
+                f"cannot write into the uploads folder of {self.env.name} ({exc.strerror})"
+            ) from None
+        # The partial folder made the folder exist: check the path that now resolves.
+        self.check_writable(action)
+        self._writable = True
+
+    def partial(self, rel: str) -> PartialFile:
+        """A new file that becomes ``rel`` when committed (see the module docstring)."""
+        if not self._writable:
+            raise RuntimeError("call prepare_writes() before writing")
+        final = self._file(rel)
+        name = f"{secrets.token_hex(6)}-{final.rsplit('/', 1)[-1]}"[:200]
+        return PartialFile(self, f"{self._base}/{PARTIAL_DIR}/{name}", final)
+
+    def copy_in(
+        self,
+        rel: str,
+        source: Path,
+        *,
+        mtime_ns: int | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> int:
+        """Copy the local file ``source`` to ``rel`` (through a partial file); its size.
+
+        The bytes move inside the kernel (``copy_file_range``) where it can.
+        """
+        src = os.open(source, os.O_RDONLY)
+        try:
+            info = os.fstat(src)
+            with self.partial(rel) as part:
+                part.copy_from(src, on_bytes, size=info.st_size)
+                part.commit(mtime_ns=info.st_mtime_ns if mtime_ns is None else mtime_ns)
+                return part.size
+        finally:
+            os.close(src)
+
+    def clean_partials(self) -> int:
+        """Remove what killed runs left in the partial folder; how many files."""
+        folder = self.root / PARTIAL_DIR
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            target = folder / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        return len(names)
+
+    def _make_parent(self, final: str) -> None:
+        parent = final.rsplit("/", 1)[0]
+        if parent in self._made:
+            return
+        os.makedirs(parent, exist_ok=True)
+        with self._lock:
+            self._made.add(parent)
+
+
+class PartialFile:
+    """A file being written in the partial folder; ``commit`` renames it onto its name,
+    leaving the block without committing removes it."""
+
+    def __init__(self, uploads: Uploads, path: str, final: str) -> None:
+        self.uploads = uploads
+        self.path = path
+        self.final = final
+        self.size = 0
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self._done = False
+
+    def __enter__(self) -> PartialFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._done:
+            self.abort()
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``."""
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self.size += len(data)
+
+    def copy_from(
+        self, fd: int, on_bytes: Callable[[int], None] | None = None, *, size: int = 0
+    ) -> None:
+        """Append everything readable from file descriptor ``fd``. ``size`` is what it is
+        expected to hold: a small file then moves in one call, with no call to find its
+        end. The bytes move inside the kernel (``copy_file_range``) where it can."""
+        fast = hasattr(os, "copy_file_range")
+        left = size
+        while True:
+            if fast:
+                try:
+                    moved = os.copy_file_range(fd, self._fd, min(left, _CHUNK) or _CHUNK)
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                        raise
+                    fast = False
+                    continue
+                self.size += moved
+            else:
+                data = os.read(fd, _CHUNK)
+                self.write(data)
+                moved = len(data)
+            if not moved:
+                return
+            if on_bytes is not None:
+                on_bytes(moved)
+            left = max(left - moved, 0)
+            if size and not left:
+                return
+
+    def commit(self, *, mtime_ns: int | None = None) -> None:
+        """Give the file its modification time, then rename it onto its real name."""
+        try:
+            if mtime_ns is not None:
+                os.utime(self._fd, ns=(mtime_ns, mtime_ns))
+            os.close(self._fd)
+            self._fd = -1
+            self.uploads._make_parent(self.final)
+            os.replace(self.path, self.final)
+        except OSError as exc:
+            self.abort()
+            name = self.final.rsplit("/", 1)[-1]
+            raise TargetError(
+                f"{self.uploads.env.name}: cannot put {name} in place ({exc.strerror})"
+            ) from None
+        self._done = True
+
+    def abort(self) -> None:
+        """Remove the partial file."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        self._done = True
