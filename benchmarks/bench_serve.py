@@ -8,7 +8,10 @@ instead (4.3 million rows: the worst case of a raised ``retention.raw``). Then m
 
 * dashboard (``GET /``) and ``/api/status`` latency through the ASGI app (FastAPI's
   TestClient, in process), p50 and p95 of N requests after a warm-up, against
-  ``/healthz`` on the same app as the floor of the stack;
+  ``/healthz`` on the same app as the floor of the stack (both serve the report the app
+  keeps, rebuilt when a probe lands or once per interval);
+* the rebuild of that report (``build_status`` and its JSON), what the first request
+  after a change pays;
 * the scheduler's CPU per check: ``time.process_time`` around the real ``Scheduler``
   running the 50 checks at a 1 s interval against a local fast HTTP target (a separate
   process, so its CPU is not counted), divided by the checks it ran;
@@ -68,6 +71,7 @@ _TARGET = """
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as nginx's tcp_nodelay: no 40 ms stall on keep-alive
     def do_GET(self):
         body = b"<html><body>ok</body></html>"
         self.send_response(200)
@@ -192,7 +196,7 @@ def generate_history(settings: Settings, raw_days: float, now: datetime) -> dict
     return counts
 
 
-def timed(get: Callable[[], httpx.Response], n: int) -> tuple[float, float, float]:
+def timed(get: Callable[[], httpx.Response | _Built], n: int) -> tuple[float, float, float]:
     """p50 and p95 wall ms of ``n`` requests (after 3 warm-up requests), and the CPU ms
     per request of this process (client and app: an upper bound of the app's own)."""
     for _ in range(3):
@@ -221,6 +225,27 @@ def measure_web(settings: Settings, n: int) -> dict[str, tuple[float, float, flo
             "/api/status": timed(lambda: client.get("/api/status"), n * 4),
             "/": timed(lambda: client.get("/"), n),
         }
+
+
+def measure_rebuild(settings: Settings, n: int) -> tuple[float, float, float]:
+    """p50/p95 wall ms and CPU ms of one rebuild of the status report and its JSON."""
+    from parity.monitor.status import build_status
+
+    store = open_store(settings.state_url())
+    try:
+        return timed(lambda: _Built(json.dumps(build_status(settings, store).as_dict())), n)
+    finally:
+        store.close()
+
+
+class _Built:
+    """Stands in for a response in :func:`timed`."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+
+    def raise_for_status(self) -> None:
+        """Nothing to raise."""
 
 
 def measure_scheduler_cpu(settings: Settings, seconds: float) -> tuple[float, int]:
@@ -342,6 +367,11 @@ def main() -> None:
                 f"  goal < {goal:g} ms"
                 f"  ({p95 / goal:.2f}x of goal, {p95 / floor:.1f}x /healthz p95 {floor:.1f} ms)"
             )
+        p50, p95, cpu = measure_rebuild(settings, args.requests)
+        print(
+            f"{'rebuild':12} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  CPU {cpu:5.1f} ms/rebuild"
+            "  (the report, after a probe lands: at most once a second)"
+        )
         cpu_ms, runs = measure_scheduler_cpu(settings, args.cpu_s)
         print(
             f"scheduler: {cpu_ms:.2f} ms CPU per check over {runs} check runs"

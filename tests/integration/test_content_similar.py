@@ -216,6 +216,134 @@ def test_duplicates_lists_a_near_copy_with_its_original(
     assert {p["status"] for p in cluster["posts"]} == {"pending"}
 
 
+def import_json(config: Path, folder: Path, *options: str) -> dict[str, Any]:
+    """``content import --direct`` of ``folder``; the run's JSON (exit 0 asserted)."""
+    done = parity(
+        config, "content", "import", "staging", str(folder), "--direct", "--format", "json",
+        *options,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run: dict[str, Any] = json.loads(done.stdout)["run"]
+    return run
+
+
+def post_of(root: Any, source_id: str) -> tuple[int, str]:
+    """The id and status of the post imported from ``source_id``."""
+    [(post_id, status)] = sql(
+        root,
+        "SELECT p.ID, p.post_status FROM wp_posts p JOIN wp_postmeta m ON m.post_id = p.ID"
+        " WHERE m.meta_key = 'parity_source_id' AND m.meta_value = %s",
+        [source_id],
+    )
+    return int(post_id), str(status)
+
+
+def stored_list(root: Any, post_id: int) -> list[int]:
+    """The ids of ``post_id``'s stored similar list, best first."""
+    [(meta,)] = sql(
+        root,
+        "SELECT meta_value FROM wp_postmeta WHERE post_id = %s"
+        " AND meta_key = 'parity_similar_posts'",
+        [post_id],
+    )
+    return [int(i) for i in re.findall(r's:2:"id";i:(\d+);', meta)]
+
+
+def test_import_check_duplicates_reports_a_near_copy_naming_the_existing_post(
+    config: Path, root: Any, tmp_path: Path
+) -> None:
+    original = next(synthesize(1, seed=1801))
+    import_json(config, write_dir(tmp_path / "original", [original]), "--status", "publish")
+    original_id, _ = post_of(root, original.source_id)
+
+    copy = near_copy(original, "alphanode-checked-copy")
+    distinct = next(synthesize(1, seed=1802))
+    run = import_json(
+        config, write_dir(tmp_path / "copy", [copy, distinct]), "--status", "publish",
+        "--check-duplicates",
+    )  # fmt: skip
+    summary = run["summary"]
+    assert summary["near_duplicates_found"] == 1 and summary["near_duplicates_held"] == 0
+    [found] = summary["near_duplicates"]
+    assert (found["source_id"], found["held"]) == ("alphanode-checked-copy", False)
+    assert [m["post_id"] for m in found["matches"]] == [original_id]
+    assert found["matches"][0]["title"] == original.title
+    assert 0.65 <= found["matches"][0]["similarity"] < 1
+    assert post_of(root, "alphanode-checked-copy")[1] == "publish"  # reported, not held
+
+
+def test_hold_duplicates_creates_a_near_copy_pending_and_the_rest_as_asked(
+    config: Path, root: Any, tmp_path: Path
+) -> None:
+    original = next(synthesize(1, seed=1803))
+    import_json(config, write_dir(tmp_path / "original", [original]), "--status", "publish")
+    original_id, _ = post_of(root, original.source_id)
+
+    copy = near_copy(original, "alphanode-held-copy")
+    distinct = next(synthesize(1, seed=1804))
+    run = import_json(
+        config, write_dir(tmp_path / "copy", [copy, distinct]), "--status", "publish",
+        "--hold-duplicates",
+    )  # fmt: skip
+    summary = run["summary"]
+    assert run["parameters"]["hold_duplicates"] is True
+    assert summary["near_duplicates_held"] == 1
+    [found] = summary["near_duplicates"]
+    assert found["source_id"] == "alphanode-held-copy" and found["held"] is True
+    assert [m["post_id"] for m in found["matches"]] == [original_id]
+    assert post_of(root, "alphanode-held-copy")[1] == "pending"
+    assert post_of(root, distinct.source_id)[1] == "publish"
+
+
+def test_an_import_updates_similar_lists_incrementally_and_a_rerun_changes_nothing(
+    config: Path, root: Any, tmp_path: Path
+) -> None:
+    base = list(synthesize(12, seed=1805))
+    import_json(config, write_dir(tmp_path / "base", base), "--status", "publish")
+    rebuilt = parity(config, "content", "similar", "staging", "--format", "json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    original_id, _ = post_of(root, base[0].source_id)
+    assert len(stored_list(root, original_id)) == 5
+
+    copy = near_copy(base[0], "alphanode-similar-copy")
+    folder = write_dir(tmp_path / "copy", [copy])
+    run = import_json(config, folder, "--status", "publish")
+    copy_id, _ = post_of(root, "alphanode-similar-copy")
+    assert run["summary"]["similar"]["meta_written"] >= 2
+    # The new post has its own list, with the original first; the original's list now
+    # starts with the copy (it scores above the list's lowest score).
+    own = stored_list(root, copy_id)
+    assert len(own) == 5 and own[0] == original_id and copy_id not in own
+    assert stored_list(root, original_id)[0] == copy_id
+    [(content,)] = sql(root, "SELECT post_content FROM wp_posts WHERE ID = %s", [copy_id])
+    assert [int(i) for i in LINK.findall(str(content))] == own
+
+    before = state(root)
+    again = import_json(config, folder, "--status", "publish")
+    assert "similar" not in again["summary"]
+    assert state(root) == before
+
+
+def test_a_similar_rebuild_is_a_job_in_the_ledger(config: Path) -> None:
+    done = parity(config, "content", "similar", "staging", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run"]["id"]
+    history = parity(config, "jobs", "history", "content-similar", "--format", "json")
+    assert history.returncode == 0, history.stderr
+    runs = {run["id"]: run for run in json.loads(history.stdout)["runs"]}
+    run = runs[run_id]
+    assert (run["job"], run["scope"], run["status"]) == ("content-similar", "staging", "succeeded")
+    assert run["owner"] == "content team"
+    assert run["check"]["status"] == "passed" and "post meta" in run["check"]["expected"]
+    assert run["rollback"]["command"] == "parity content similar ENV"
+    assert run["summary"]["lists"] == run["summary"]["posts"]
+
+
+def write_dir(folder: Path, articles: list[Article]) -> Path:
+    write_articles_dir(articles, folder)
+    return folder
+
+
 def test_after_seeding_2000_articles_every_article_on_staging_gets_five_links(
     sandbox: Sandbox, config: Path, root: Any
 ) -> None:

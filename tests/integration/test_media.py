@@ -308,3 +308,25 @@ def test_refresh_with_media_proxy_serves_the_images_fetching_each_once(
         aside.rename(original)
     assert second.status_code == 200 and second.content == first.content
     assert second.headers["x-parity-media"] == "proxied HIT"
+
+
+def test_refresh_with_media_sync_copies_what_staging_lacks_after_the_swap(
+    sandbox: Sandbox, config: Path, refreshed: str
+) -> None:
+    _empty_staging(sandbox)
+    done = _run(
+        config, "refresh", "--from", "production", "--to", "staging", "--yes", "--media",
+        "sync", "--format", "json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    media = json.loads(done.stdout)["media"]
+    assert media["mode"] == "sync" and media["copied"]["files"] > 0
+    production, staging = (
+        _tree(_uploads(sandbox, "production")),
+        _tree(_uploads(sandbox, "staging")),
+    )
+    assert len(staging) == media["copied"]["files"]
+    assert all(production[path] == digest for path, digest in staging.items())
+    assert refreshed in staging  # the sidecar nothing in the database names came along
+    report = _json(config, "media", "verify", "staging", "--pages", "4")
+    assert report["broken"] == []

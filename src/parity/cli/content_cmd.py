@@ -35,6 +35,7 @@ from parity.targets.database import Database
 
 if TYPE_CHECKING:
     from parity.content.similar_service import DuplicatesResult, SimilarResult
+    from parity.jobs.records import RunRecord
 
 __all__ = ["app"]
 
@@ -174,6 +175,22 @@ def import_(
             min=0,
         ),
     ] = None,
+    check_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--check-duplicates",
+            help="Report new articles that nearly duplicate an existing post (as"
+            " `content duplicates` finds them).",
+        ),
+    ] = False,
+    hold_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--hold-duplicates",
+            help="Like --check-duplicates, and create those articles pending whatever"
+            " --status says.",
+        ),
+    ] = False,
     wp_root: WpRootOption = None,
     wp_config: WpConfigOption = None,
     on: OnOption = RunOn.in_process,
@@ -185,8 +202,10 @@ def import_(
     again.
 
     New posts are pending review and marked noindex; changed articles update their
-    post; posts missing from the source are reported (trashed with --prune). Exit 1
-    when the run or its expected-result check fails.
+    post; posts missing from the source are reported (trashed with --prune). When
+    `content similar` stored lists on ENV, the lists of the posts created or updated (and
+    of the posts they now belong in) are brought up to date. Exit 1 when the run or its
+    expected-result check fails.
     """
     files = list(paths or [])
     if old_env is not None and env is not None:
@@ -198,6 +217,11 @@ def import_(
         raise InputError(
             f"no such file or folder: {', '.join(missing)}" if missing else "give PATH...",
             hint="parity content import ENV PATH...",
+        )
+    if (check_duplicates or hold_duplicates) and on is not RunOn.in_process:
+        raise InputError(
+            "--check-duplicates and --hold-duplicates run in this process only",
+            hint="leave out --on, or check afterwards with `parity content duplicates ENV`",
         )
     settings = settings_from(ctx)
     request = ImportRequest(
@@ -211,6 +235,8 @@ def import_(
         author=author,
         wordpress=WordPressLocation(root=wp_root, config_name=wp_config),
         workers=workers,
+        check_duplicates=check_duplicates,
+        hold_duplicates=hold_duplicates,
     )
     with (
         Database.connect(settings.environment(environment)) as db,
@@ -289,21 +315,39 @@ def similar(
 ) -> None:
     """Store every published post's similar posts as post meta; render the "Similar
     Posts" section of imported articles. Safe to run again: unchanged lists are not
-    rewritten."""
+    rewritten.
+
+    Each rebuild is a run of the `content-similar` job, recorded in the ledger with its
+    owner, expected result and rollback note (`parity jobs history content-similar`).
+    Exit 1 when the run or its check fails."""
     env = environment_given(env, old_env)
     if top < 1:
         raise InputError(f"--top must be at least 1, not {top}")
-    environment = settings_from(ctx).environment(env)
-    with Database.connect(environment) as db:
+    settings = settings_from(ctx)
+    with (
+        Database.connect(settings.environment(env)) as db,
+        open_store(settings.state_url()) as store,
+    ):
         # scikit-learn loads slowly: only the commands that use it import it.
-        from parity.content.similar_service import update_similar
+        from parity.content.similar_job import rebuild_similar
 
-        result = update_similar(db, top=top, only_imported=only_imported)
-    emit(format, _similar_json(result), lambda: _show_similar(result))
+        record, result = rebuild_similar(
+            settings, db=db, store=store, top=top, only_imported=only_imported
+        )
+    if result is None:
+        finish_run(record, format)
+        return
+    emit(
+        format,
+        _similar_json(result, record),
+        lambda: _show_similar(result, record),
+        code=0 if record.ok else 1,
+    )
 
 
-def _similar_json(result: SimilarResult) -> dict[str, object]:
+def _similar_json(result: SimilarResult, record: RunRecord) -> dict[str, object]:
     return {
+        "run": record.as_dict(),
         "environment": result.environment,
         "posts": result.posts,
         "lists": len(result.lists),
@@ -325,7 +369,7 @@ def _similar_json(result: SimilarResult) -> dict[str, object]:
     }
 
 
-def _show_similar(result: SimilarResult) -> None:
+def _show_similar(result: SimilarResult, record: RunRecord) -> None:
     shown = list(result.lists.items())[:10]
     for post_id, neighbours in shown:
         console.print(f"{post_id} {result.titles[post_id]}", markup=False, soft_wrap=True)
@@ -341,6 +385,11 @@ def _show_similar(result: SimilarResult) -> None:
         f"{result.environment}: {len(result.lists)} lists from {result.posts} published posts;"
         f" post meta written {result.meta_written}, unchanged {result.meta_unchanged};"
         f" sections written {result.sections_written}, unchanged {result.sections_unchanged}",
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"run {record.id} ({record.job}): {record.status}; check {record.check_status}",
         markup=False,
         soft_wrap=True,
     )

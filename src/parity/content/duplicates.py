@@ -27,6 +27,8 @@ __all__ = [
     "NUM_PERM",
     "SHINGLE",
     "DuplicateCluster",
+    "DuplicateIndex",
+    "DuplicateMatch",
     "DuplicatePair",
     "duplicate_clusters",
     "shingles",
@@ -108,6 +110,61 @@ def duplicate_clusters(
             if similarity >= threshold:
                 pairs.append(DuplicatePair(post_id, other, round(similarity, 4)))
     return _clusters(pairs)
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An indexed post that a text nearly duplicates, and their similarity (0 to 1)."""
+
+    post_id: int
+    similarity: float
+
+
+class DuplicateIndex:
+    """Existing posts, indexed once, that new texts are checked against (the import's
+    ``--check-duplicates``): same shingles, signatures and exact check as
+    :func:`duplicate_clusters`, so a text is reported here when the two posts would form
+    a cluster there.
+
+    >>> index = DuplicateIndex([PostText(1, "t", "purge the cache of every page on save")])
+    >>> index.matches(PostText(0, "t", "purge the cache of every page on save now"))
+    [DuplicateMatch(post_id=1, similarity=0.8889)]
+    """
+
+    def __init__(
+        self, posts: Sequence[PostText], *, threshold: float = DEFAULT_THRESHOLD, seed: int = 1
+    ) -> None:
+        if not 0 < threshold <= 1:
+            raise ValueError("threshold must be above 0 and at most 1")
+        self.threshold = threshold
+        self.seed = seed
+        self._sets = {post.post_id: shingles(f"{post.title} {post.body}") for post in posts}
+        ids = [post_id for post_id, found in self._sets.items() if found]
+        signatures = MinHash.bulk(
+            [[s.encode() for s in self._sets[i]] for i in ids], num_perm=NUM_PERM, seed=seed
+        )
+        self._lsh = MinHashLSH(threshold=max(0.05, threshold - _LSH_MARGIN), num_perm=NUM_PERM)
+        for post_id, signature in zip(ids, signatures, strict=True):
+            self._lsh.insert(post_id, signature)
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def matches(self, post: PostText) -> list[DuplicateMatch]:
+        """The indexed posts (other than ``post.post_id``) that ``post`` nearly
+        duplicates, most similar first (then by post id)."""
+        found = shingles(f"{post.title} {post.body}")
+        if not found:
+            return []
+        [signature] = MinHash.bulk([[s.encode() for s in found]], num_perm=NUM_PERM, seed=self.seed)
+        result = []
+        for other in self._lsh.query(signature):
+            if other == post.post_id:
+                continue
+            similarity = _jaccard(found, self._sets[other])
+            if similarity >= self.threshold:
+                result.append(DuplicateMatch(int(other), round(similarity, 4)))
+        return sorted(result, key=lambda m: (-m.similarity, m.post_id))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -30,20 +30,23 @@ from parity.content.similar_block import (
     strip_similar_section,
     with_similar_section,
 )
-from parity.errors import InputError
+from parity.errors import InputError, MalformedPhpValue
 from parity.targets.database import Database
-from parity.wordpress.phpvalue import php_serialize
+from parity.wordpress.phpvalue import as_list, php_serialize, php_unserialize
 
 __all__ = [
     "IMPORTED_KEYS",
+    "LIVE_STATUSES",
     "SIMILAR_META_KEY",
     "DuplicatesResult",
     "SimilarResult",
     "StoredPost",
     "find_duplicates",
     "read_posts",
+    "similar_lists_exist",
     "similar_meta_value",
     "update_similar",
+    "update_similar_incremental",
 ]
 
 #: The post meta key holding a post's similar list.
@@ -52,8 +55,8 @@ SIMILAR_META_KEY = "parity_similar_posts"
 IMPORTED_KEYS = ("parity_source_id", "article_site")
 #: What a write is called in the guard's messages.
 SIMILAR_ACTION = "store similar posts"
-# Statuses a near-duplicate can hide in: imports create pending posts by default.
-_LIVE_STATUSES = ("publish", "pending", "draft", "future", "private")
+#: Statuses a near-duplicate can hide in: imports create pending posts by default.
+LIVE_STATUSES = ("publish", "pending", "draft", "future", "private")
 _IN_CHUNK = 1000
 
 
@@ -215,12 +218,24 @@ def update_similar(db: Database, *, top: int = 5, only_imported: bool = False) -
         titles={p.post_id: p.title for p in posts},
         imported=[p.post_id for p in posts if p.imported],
     )
+    _write_lists(db, lists, by_id, result)
+    return result
+
+
+def _write_lists(
+    db: Database,
+    lists: dict[int, list[Neighbour]],
+    by_id: dict[int, StoredPost],
+    result: SimilarResult,
+) -> None:
+    """Store ``lists`` as post meta and render imported posts' sections, in one guarded
+    transaction, writing only what differs; counts go into ``result``."""
     home = _home(db)
     t = _tables(db)
-    stored = _stored_lists(db, queries)
+    stored = _stored_lists(db, list(lists))
     with db.transaction(action=SIMILAR_ACTION) as writer:
-        for post_id in queries:
-            value = similar_meta_value(lists[post_id])
+        for post_id, neighbours in lists.items():
+            value = similar_meta_value(neighbours)
             if stored.get(post_id) == [value]:
                 result.meta_unchanged += 1
             else:
@@ -238,8 +253,7 @@ def update_similar(db: Database, *, top: int = 5, only_imported: bool = False) -
             if not post.imported:
                 continue
             links = [
-                SimilarLink(by_id[n.post_id].title, f"{home}/?p={n.post_id}")
-                for n in lists[post_id]
+                SimilarLink(by_id[n.post_id].title, f"{home}/?p={n.post_id}") for n in neighbours
             ]
             content = with_similar_section(post.content, links)
             if content == post.content:
@@ -250,7 +264,6 @@ def update_similar(db: Database, *, top: int = 5, only_imported: bool = False) -
                     [content, post_id],
                 )
                 result.sections_written += 1
-    return result
 
 
 def _stored_lists(db: Database, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -275,7 +288,7 @@ def find_duplicates(db: Database, *, threshold: float = DEFAULT_THRESHOLD) -> Du
     """
     if not 0 < threshold <= 1:
         raise InputError(f"--threshold must be above 0 and at most 1, not {threshold:g}")
-    posts = read_posts(db, _LIVE_STATUSES)
+    posts = read_posts(db, LIVE_STATUSES)
     if not posts:
         raise InputError(f"{db.env.name} has no posts: nothing to compare")
     clusters = duplicate_clusters([p.text() for p in posts], threshold=threshold)
@@ -287,3 +300,108 @@ def find_duplicates(db: Database, *, threshold: float = DEFAULT_THRESHOLD) -> Du
         titles={p.post_id: p.title for p in posts},
         statuses={p.post_id: p.status for p in posts},
     )
+
+
+def similar_lists_exist(db: Database) -> bool:
+    """Whether ``content similar`` stored lists on this environment."""
+    t = _tables(db)
+    return bool(
+        db.scalar(f"SELECT COUNT(*) FROM {t['postmeta']} WHERE meta_key = %s", [SIMILAR_META_KEY])
+    )
+
+
+def _all_stored_lists(db: Database) -> dict[int, list[Neighbour]]:
+    t = _tables(db)
+    lists: dict[int, list[Neighbour]] = {}
+    for post_id, value in db.query(
+        f"SELECT post_id, meta_value FROM {t['postmeta']} WHERE meta_key = %s ORDER BY meta_id",
+        [SIMILAR_META_KEY],
+    ):
+        try:
+            entries = as_list(php_unserialize(str(value))) or []
+        except MalformedPhpValue:
+            entries = []  # not a list parity wrote: recomputed below like a stale one
+        neighbours = []
+        for entry in entries:
+            if isinstance(entry, dict):
+                found, score = entry.get("id"), entry.get("score")
+                if isinstance(found, int) and isinstance(score, int | float):
+                    neighbours.append(Neighbour(found, float(score)))
+        lists[int(post_id)] = neighbours
+    return lists
+
+
+def update_similar_incremental(
+    db: Database, changed: Sequence[int], *, default_top: int = 5
+) -> SimilarResult | None:
+    """After an import created or updated the posts ``changed``: bring the stored similar
+    lists up to date without recomputing every list. None when the environment has no
+    stored lists (``content similar`` never ran there): nothing is computed.
+
+    - each changed published post gets its list computed against every published post;
+    - a post whose stored list holds a changed post gets its list recomputed (that
+      post's text, hence its score, changed);
+    - any other post with a stored list takes a changed post into its list when it
+      scores above the list's lowest score (or the list is shorter than ``top``).
+
+    ``top`` is the longest stored list's length. Other stored scores are kept as they
+    are: a full ``content similar`` recomputes every one (IDF weights move a little as
+    posts are added).
+    """
+    import numpy as np
+
+    from parity.content.similar import SimilarityWeights, post_vectors
+
+    if not similar_lists_exist(db):
+        return None
+    db.ensure_writable(SIMILAR_ACTION)
+    stored = _all_stored_lists(db)
+    top = max((len(v) for v in stored.values()), default=0) or default_top
+    posts = read_posts(db)
+    by_id = {p.post_id: p for p in posts}
+    result = SimilarResult(
+        environment=db.env.name,
+        posts=len(posts),
+        lists={},
+        titles={p.post_id: p.title for p in posts},
+        imported=[p.post_id for p in posts if p.imported],
+    )
+    fresh = {post_id for post_id in changed if post_id in by_id}
+    if not fresh or len(posts) < 2:
+        return result
+    recompute = set(fresh) | {
+        post_id
+        for post_id, neighbours in stored.items()
+        if post_id in by_id and any(n.post_id in fresh for n in neighbours)
+    }
+    texts = [p.text() for p in posts]
+    ids = np.array([p.post_id for p in posts], dtype=np.int64)
+    # The score a changed post must beat to enter each list (inf: no list to enter).
+    floor = np.full(len(posts), np.inf)
+    for column, post_id in enumerate(ids.tolist()):
+        neighbours = stored.get(post_id)
+        if neighbours is None or post_id in recompute:
+            continue
+        floor[column] = neighbours[-1].score if len(neighbours) >= top else 0.0
+    inserted: dict[int, list[Neighbour]] = {}
+    if np.isfinite(floor).any():
+        vectors = post_vectors(texts, SimilarityWeights())
+        rows = np.flatnonzero(np.isin(ids, np.fromiter(fresh, dtype=np.int64)))
+        for start in range(0, len(rows), 256):
+            chunk = rows[start : start + 256]
+            block = np.round((vectors[chunk] @ vectors.T).toarray().astype(np.float64), 4)
+            for row, scores in zip(chunk, block, strict=True):
+                for column in np.flatnonzero(scores > floor).tolist():
+                    post_id = int(ids[column])
+                    neighbours = inserted.setdefault(
+                        # Posts no longer published leave the list (no title, no link).
+                        post_id,
+                        [n for n in stored[post_id] if n.post_id in by_id],
+                    )
+                    neighbours.append(Neighbour(int(ids[row]), float(scores[column])))
+    for post_id, neighbours in inserted.items():
+        neighbours.sort(key=lambda n: (-n.score, n.post_id))
+        result.lists[post_id] = neighbours[:top]
+    result.lists.update(similar_posts(texts, top=top, queries=sorted(recompute & set(by_id))))
+    _write_lists(db, result.lists, by_id, result)
+    return result

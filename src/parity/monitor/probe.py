@@ -1,8 +1,11 @@
 """One probe of one check, over HTTP through ``parity.targets.site.Site``.
 
-A probe opens its own ``Site`` (so the anonymous jar is empty and a logged-in probe's
-WordPress session is ended when it closes), sends the request (twice for ``repeat``
-checks, judging the second) and returns what it saw as an ``Observation``. It never
+A logged-in probe opens its own ``Site`` (its WordPress session is ended when it
+closes); anonymous probes borrow an idle ``Site`` of their environment and give it back,
+so their connections are kept alive between probes instead of opened (and two HTTP
+clients built) every time. ``Site`` empties the anonymous jar before each request, and a
+borrowed site serves one probe at a time. A probe sends the request (twice for
+``repeat`` checks, judging the second) and returns what it saw as an ``Observation``. It never
 raises for the site's sake: no answer, a deadline passed or a login refused become an
 observation with ``error`` set, which fails every condition with the reason.
 
@@ -27,13 +30,15 @@ from parity.monitor.conditions import Observation
 from parity.monitor.settings import POST_TOKEN, CheckSpec
 from parity.targets.site import Site
 
-__all__ = ["POST_TTL_S", "Probe", "Prober"]
+__all__ = ["IDLE_SITES", "POST_TTL_S", "Probe", "Prober"]
 from parity.environments import EnvironmentSettings
 
 #: How long the resolved ``{post}`` route is reused (seconds).
 POST_TTL_S = 300.0
 #: The largest body a probe reads (conditions look at the page, not at downloads).
 PROBE_MAX_BODY = 4 * 1024 * 1024
+#: Idle anonymous sites kept per environment (the scheduler's workers each use one).
+IDLE_SITES = 8
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class Prober:
         self.clock = clock
         self._posts: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
+        # Idle anonymous sites per environment (at most IDLE_SITES each).
+        self._idle: dict[str, list[Site]] = {}
+        self._closed = False
 
     def _site(self, env: EnvironmentSettings) -> Site:
         return Site(
@@ -71,6 +79,30 @@ class Prober:
             max_body=PROBE_MAX_BODY,
             transport=self.transport,
         )
+
+    def _borrow(self, env: EnvironmentSettings) -> Site:
+        with self._lock:
+            idle = self._idle.get(env.name)
+            if idle:
+                return idle.pop()
+        return self._site(env)
+
+    def _give_back(self, env: EnvironmentSettings, site: Site) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(env.name, [])
+            if not self._closed and len(idle) < IDLE_SITES:
+                idle.append(site)
+                return
+        site.close()
+
+    def close(self) -> None:
+        """Close the idle sites (probes still running close theirs when done)."""
+        with self._lock:
+            self._closed = True
+            sites = [site for idle in self._idle.values() for site in idle]
+            self._idle.clear()
+        for site in sites:
+            site.close()
 
     def _post_route(self, env: EnvironmentSettings, site: Site) -> str:
         with self._lock:
@@ -95,16 +127,17 @@ class Prober:
         env = self.settings.environment(check.env)
         route = check.route
         try:
-            with self._site(env) as site:
-                if route == POST_TOKEN:
-                    route = self._post_route(env, site)
-                if check.logged_in:
-                    site.login()
-                if check.repeat:
-                    site.request(check.method, route, logged_in=check.logged_in)
-                started = self.clock()
-                response = site.request(check.method, route, logged_in=check.logged_in)
-                took = self.clock() - started
+            if check.logged_in:
+                with self._site(env) as site:
+                    route, response, took = self._send(check, env, site)
+            else:
+                site = self._borrow(env)
+                try:
+                    route, response, took = self._send(check, env, site)
+                except BaseException:
+                    site.close()  # its connection may be half-used: not kept
+                    raise
+                self._give_back(env, site)
         except ParityError as exc:
             seen = Observation(status=None, duration_s=None, error=exc.one_line())
             return Probe(seen, None, route)
@@ -117,3 +150,18 @@ class Prober:
             recent_s=[*recent_s, took],
         )
         return Probe(seen, cache_status(headers), route)
+
+    def _send(
+        self, check: CheckSpec, env: EnvironmentSettings, site: Site
+    ) -> tuple[str, httpx.Response, float]:
+        """The probe's requests on ``site``: the route probed, its answer and its time."""
+        route = check.route
+        if route == POST_TOKEN:
+            route = self._post_route(env, site)
+        if check.logged_in:
+            site.login()
+        if check.repeat:
+            site.request(check.method, route, logged_in=check.logged_in)
+        started = self.clock()
+        response = site.request(check.method, route, logged_in=check.logged_in)
+        return route, response, self.clock() - started

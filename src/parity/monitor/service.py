@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -44,6 +45,9 @@ from parity.store.clock import utc_now
 __all__ = ["MonitorService", "environment_facts"]
 
 log = logging.getLogger(__name__)
+
+#: Seconds the open maintenance windows are reused before the store is read again.
+WINDOWS_TTL_S = 1.0
 
 
 def environment_facts(settings: Settings) -> dict[str, tuple[bool, bool]]:
@@ -78,6 +82,7 @@ class MonitorService:
         capture: Capture = capture_live,
         read_cron: Callable[[EnvironmentSettings, datetime, int], CronReport] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        on_change: Callable[[], object] | None = None,
     ) -> None:
         self.settings = settings
         self.section = monitor_settings(settings)
@@ -104,6 +109,40 @@ class MonitorService:
         # date here: judging a probe then costs no query.
         self._history: dict[str, deque[Timing]] = {}
         self._frozen: dict[str, list[Timing]] = {}
+        #: Called after the service stored something the status report shows (a probe,
+        #: drift, WordPress cron): the web app's cached report is then rebuilt.
+        self.on_change = on_change
+        # Open maintenance windows (environment, start, end), read from the store at most
+        # once per WINDOWS_TTL_S rather than by every probe (see invalidate_windows).
+        self._windows: tuple[float, list[tuple[str, datetime, datetime]]] | None = None
+
+    def invalidate_windows(self) -> None:
+        """Re-read the maintenance windows at the next probe (one was just opened)."""
+        with self._lock:
+            self._windows = None
+
+    def maintenance_until(self, environment: str, now: datetime) -> datetime | None:
+        """When ``environment``'s maintenance active at ``now`` ends (None: none).
+
+        Windows opened elsewhere (``parity maintenance``, a refresh) are seen within
+        ``WINDOWS_TTL_S``; those opened through the web app at once."""
+        tick = time.monotonic()
+        with self._lock:
+            cached = self._windows
+        if cached is None or tick - cached[0] >= WINDOWS_TTL_S:
+            cached = (tick, self.records.open_windows(now))
+            with self._lock:
+                self._windows = cached
+        ends = [end for env, start, end in cached[1] if env == environment and start <= now < end]
+        return max(ends) if ends else None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def close(self) -> None:
+        """Close the prober's idle connections."""
+        self.prober.close()
 
     def interval(self, check: CheckSpec) -> float:
         """Seconds between two probes of ``check``."""
@@ -186,7 +225,7 @@ class MonitorService:
                 self._frozen[check.key] = list(kept)[: -slow.recent]
             elif not verdict.slow and slow_state.health != "down":
                 self._frozen.pop(check.key, None)
-        in_maintenance = self.records.maintenance_until(check.env, now) is not None
+        in_maintenance = self.maintenance_until(check.env, now) is not None
         hooks = webhooks_for(self.section.alerts, check.env)
         kinds: list[tuple[Literal["down", "slow"], CheckState]] = [
             ("down", state),
@@ -216,6 +255,7 @@ class MonitorService:
             with self._lock:
                 self._states[check.key] = stored
                 self.last[check.key] = result
+        self._changed()
         return result
 
     def _incident_open(self, check: CheckSpec, kind: str) -> bool:
@@ -247,8 +287,9 @@ class MonitorService:
                 findings = drift_since(self.settings, self.store, marker, self.capture)
             except ParityError as exc:
                 self.records.save_drift(name, marker.id, now, [], exc.one_line())
-                continue
-            self.records.save_drift(name, marker.id, now, findings, None)
+            else:
+                self.records.save_drift(name, marker.id, now, findings, None)
+            self._changed()
 
     def check_wp_cron(self) -> None:
         """Read every environment's WordPress cron and keep its overdue events (the
@@ -260,6 +301,7 @@ class MonitorService:
                 report = self.read_cron(env, now, grace)
             except ParityError as exc:
                 self.records.save_wp_cron(WpCronSeen(name, now, 0, [], exc.one_line()))
+                self._changed()
                 continue
             overdue = [
                 {
@@ -271,6 +313,7 @@ class MonitorService:
                 for e in report.overdue
             ]
             self.records.save_wp_cron(WpCronSeen(name, now, len(report.events), overdue, None))
+            self._changed()
 
     def tasks(self) -> list[Task]:
         """The scheduler's work: every check, alert delivery, housekeeping, drift."""

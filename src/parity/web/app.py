@@ -39,6 +39,7 @@ from parity.monitor.scheduler import Scheduler
 from parity.monitor.service import MonitorService, environment_facts
 from parity.monitor.settings import CheckSpec, monitor_settings, parse_duration
 from parity.monitor.status import build_status
+from parity.monitor.status_cache import StatusCache
 from parity.store import Store, open_store
 from parity.store.clock import utc_now
 from parity.web.metrics import render_metrics
@@ -98,22 +99,32 @@ def create_app(
         c.key: c for c in checks_for(section, environment_facts(settings))
     }
     held: dict[str, Any] = {}
+    # /api/status and the dashboard serve the report built last (see StatusCache): it is
+    # rebuilt when the service stores a probe, after a write here, or once per interval.
+    shortest = min(
+        [section.interval_s, *(c.interval_s or section.interval_s for c in checks.values())]
+    )
+    status = StatusCache(lambda: build_status(settings, the_store()), max_age_s=shortest)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = store or open_store(settings.state_url())
         held["store"] = opened
         scheduler = None
+        service = None
         if run_scheduler:
-            service = MonitorService(settings, opened)
+            service = MonitorService(settings, opened, on_change=status.changed)
             scheduler = Scheduler(service.tasks(), workers=workers)
             scheduler.start()
             held["scheduler"] = scheduler
+            held["service"] = service
         try:
             yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            if service is not None:
+                service.close()
             if store is None:
                 opened.close()
 
@@ -188,14 +199,21 @@ def create_app(
             "checks": len(checks),
         }
 
-    @app.get("/api/status", tags=["status"])
-    def api_status(
-        db: StoreDep, environment: Annotated[str | None, Query()] = None
-    ) -> dict[str, Any]:
-        """The four answers of every environment (or of one)."""
+    def _written() -> None:
+        """A write through the app: the next report shows it."""
+        status.invalidate()
+        service = held.get("service")
+        if isinstance(service, MonitorService):
+            service.invalidate_windows()
+
+    @app.get("/api/status", tags=["status"], response_model=dict[str, Any])
+    def api_status(environment: Annotated[str | None, Query()] = None) -> Response:
+        """The four answers of every environment (or of one), as of ``generated_at``:
+        the report is rebuilt when a probe lands, after a write, or once per interval."""
         if environment is not None:
             _environment(environment)
-        return build_status(settings, db, environment=environment).as_dict()
+        # Sent as built: the kept report's JSON, with no per-request validation.
+        return Response(status.json(environment), media_type="application/json")
 
     @app.get("/api/checks/{environment}/{name}", tags=["status"])
     def api_check(
@@ -237,6 +255,7 @@ def create_app(
         marker = mark_deploy(
             settings, db, body.environment, version=body.version, note=body.note, source="api"
         )
+        _written()
         return {"schema_version": 1, "ok": True, "deploy": marker.as_dict()}
 
     @app.get("/api/maintenance", tags=["maintenance"])
@@ -263,6 +282,7 @@ def create_app(
         except ValueError as exc:
             raise ApiError(422, f"duration: {exc}") from None
         window = open_maintenance(db, body.environment, seconds, reason=body.reason, source="api")
+        _written()
         return {"schema_version": 1, "ok": True, "window": window.as_dict()}
 
     @app.get("/api/alerts", tags=["alerts"])
@@ -281,8 +301,7 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(db: StoreDep) -> HTMLResponse:
         records = MonitorRecords(db)
-        report = build_status(settings, db)
-        return HTMLResponse(dashboard_page(report, records.markers(), records.windows()))
+        return HTMLResponse(dashboard_page(status.report(), records.markers(), records.windows()))
 
     @app.get("/checks/{environment}/{name}", response_class=HTMLResponse, include_in_schema=False)
     def check_html(environment: str, name: str, db: StoreDep) -> HTMLResponse:

@@ -7,7 +7,13 @@ import inspect
 import pytest
 
 from parity.content import synthesize
-from parity.content.duplicates import DEFAULT_THRESHOLD, duplicate_clusters, shingles
+from parity.content.duplicates import (
+    DEFAULT_THRESHOLD,
+    DuplicateIndex,
+    DuplicateMatch,
+    duplicate_clusters,
+    shingles,
+)
 from parity.content.similar import PostText
 
 
@@ -70,3 +76,17 @@ def test_the_command_default_is_the_module_default() -> None:
     from parity.cli.content_cmd import duplicates
 
     assert inspect.signature(duplicates).parameters["threshold"].default == DEFAULT_THRESHOLD
+
+
+def test_the_import_check_index_finds_what_the_clusters_find() -> None:
+    """``--check-duplicates`` (the index) and ``content duplicates`` (the clusters) agree:
+    same shingles, same threshold, same exact similarity."""
+    posts = article_posts(40)
+    original = posts[7]
+    sentences = original.body.split(". ")
+    sentences[0], sentences[1] = sentences[1], sentences[0]
+    copy = PostText(100, original.title, ". ".join(sentences))
+    index = DuplicateIndex(posts)
+    [pair] = [p for c in duplicate_clusters([*posts, copy]) for p in c.pairs]
+    assert index.matches(copy) == [DuplicateMatch(7, pair.similarity)]
+    assert all(index.matches(post) == [] for post in posts)  # itself excluded, no other

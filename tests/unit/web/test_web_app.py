@@ -122,6 +122,22 @@ def test_writes_need_the_token(settings: Settings, store: Store) -> None:
     assert staging["maintenance_until"] is not None
 
 
+def test_status_is_served_as_built_until_a_write_through_the_app(
+    settings: Settings, store: Store
+) -> None:
+    seed(store)
+    window = {"environment": "staging", "duration": "15m", "reason": "test"}
+    with client(settings, store, token="t0ken") as c:
+        first = c.get("/api/status").json()
+        again = c.get("/api/status").json()
+        done = c.post("/api/maintenance", json=window, headers={"Authorization": "Bearer t0ken"})
+        after = c.get("/api/status", params={"environment": "staging"}).json()
+    assert done.status_code == 201
+    assert again["generated_at"] == first["generated_at"]  # the kept report, not rebuilt
+    assert first["environments"][1]["maintenance_until"] is None
+    assert after["environments"][0]["maintenance_until"] is not None
+
+
 def test_metrics_parse_with_prometheus_clients_own_parser(settings: Settings, store: Store) -> None:
     seed(store)
     with client(settings, store) as c:

@@ -15,17 +15,18 @@ committed whole, and a rerun skips them); ``parity content rollback RUN`` remove
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from parity.content.importer.duplicate_check import DuplicateCheck
 from parity.content.importer.postdata import HASH_KEY, PostData
 from parity.content.importer.prepare import default_workers, prepared_articles, recognise_done
 from parity.content.importer.sources import ArticleSource, RawArticle
 from parity.content.importer.sql_literals import sql_string
 from parity.content.importer.wordpress_state import LivePost, WordPressState
 from parity.content.importer.writer import NewPost, PostUpdate, PostWriter
-from parity.errors import InputError
+from parity.errors import InputError, ParityError
 from parity.jobs.checks import CallableCheck
 from parity.jobs.model import (
     UNCHANGED,
@@ -129,6 +130,8 @@ class ImportWork:
         recheck: bool = False,
         workers: int | None = None,
         packet_limit: int | None = None,
+        duplicates: DuplicateCheck | None = None,
+        after_run: Callable[[Sequence[int]], Mapping[str, Any] | None] | None = None,
     ) -> None:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
@@ -154,6 +157,14 @@ class ImportWork:
         self.stopped_by: ArticleTooLarge | None = None
         self._batches_applied = 0
         self._paused = False
+        #: ``--check-duplicates``: new articles checked against the posts at the start.
+        self.duplicates = duplicates
+        self._held: set[str] = set()  # source ids created pending: near-duplicates
+        #: Called once, after the last batch, with the ids of the posts created or
+        #: updated (the similar lists' update); what it returns joins the summary.
+        self.after_run = after_run
+        self._touched: list[int] = []
+        self._after: Mapping[str, Any] | None = None
 
     # -- the Work protocol ---------------------------------------------------------
 
@@ -165,6 +176,9 @@ class ImportWork:
         self._done_by_hash = {fingerprint: key for key, fingerprint in done.items()}
         # Hashes are fetched batch by batch, for the posts that exist (see plan).
         self.live = self.state.live_posts(with_meta=False)
+        if self.duplicates is not None:
+            indexed = self.duplicates.start()
+            log.info(f"checking new articles against {indexed} posts for near-duplicates")
         log.info(
             f"importing to {self.scope} via {self.writer.path};"
             f" {sum(len(p) for p in self.live.values())} imported posts there now"
@@ -181,6 +195,8 @@ class ImportWork:
             "recheck": self.recheck,
             "batch_size": self.batch_size,
             "workers": self.workers,
+            "check_duplicates": self.duplicates is not None,
+            "hold_duplicates": self.duplicates is not None and self.duplicates.hold,
         }
 
     def total(self) -> int | None:
@@ -257,6 +273,7 @@ class ImportWork:
                     )
                 if not posts:
                     steps.append(Step(item, "created", undo={"created": True}))
+                    self._check_duplicate(item, log)
                 elif posts[0].content_hash == item.fingerprint:
                     steps.append(Step(item, UNCHANGED, target=str(posts[0].post_id)))
                 else:
@@ -268,6 +285,20 @@ class ImportWork:
             for step in updated:
                 step.undo = {"snapshot": snapshots.get(int(step.target or 0))}
         return steps
+
+    def _check_duplicate(self, item: Item, log: RunLog) -> None:
+        """With ``--check-duplicates``: report (and, holding, keep pending) an article
+        that nearly duplicates an existing post."""
+        if self.duplicates is None or not isinstance(item.payload, PostData):
+            return
+        found = self.duplicates.check(item.key, item.label, item.payload)
+        if found is None:
+            return
+        if found.held:
+            self._held.add(item.key)
+        matches = ", ".join(f"post {m.post_id} ({m.similarity:.2f})" for m in found.matches)
+        held = "; created pending" if found.held else ""
+        log.warning(f"{item.label or item.key} nearly duplicates {matches}{held}")
 
     def _check_fits(self, item: Item) -> None:
         """Stop the run (nothing of this batch written yet) if the article cannot fit in
@@ -326,6 +357,7 @@ class ImportWork:
             ):
                 results[number] = self._result(step, outcome.ok, outcome.post_id, outcome.error)
                 if outcome.ok and outcome.post_id is not None:
+                    self._touched.append(outcome.post_id)
                     self.live[step.item.key] = [
                         LivePost(outcome.post_id, post.status, step.item.fingerprint, self.run_id)
                     ]
@@ -334,6 +366,8 @@ class ImportWork:
             outcomes = self.writer.update(changes, self.run_id)
             for (number, step), outcome in zip(updates, outcomes, strict=True):
                 results[number] = self._result(step, outcome.ok, outcome.post_id, outcome.error)
+                if outcome.ok:
+                    self._touched.append(outcome.post_id or int(step.target or 0))
         for number, step in trashes:
             assert isinstance(step.item.payload, _Prune)
             ids = [p.post_id for p in step.item.payload.posts]
@@ -385,8 +419,9 @@ class ImportWork:
         return results
 
     def report(self) -> Mapping[str, Any]:
-        """What the source held, what is missing from it, and what looks wrong."""
-        return {
+        """What the source held, what is missing from it, and what looks wrong; with
+        ``--check-duplicates``, the near-duplicates; and the similar lists' update."""
+        summary: dict[str, Any] = {
             "source_articles": self.tally.articles,
             "invalid_files": len(self.tally.invalid),
             "invalid_examples": self.tally.invalid[:_EXAMPLES],
@@ -395,6 +430,23 @@ class ImportWork:
             "pruned": self.prune and not self.tally.invalid,
             "duplicated_posts": dict(list(self.tally.duplicates.items())[:_EXAMPLES]),
         }
+        if self.duplicates is not None:
+            summary.update(self.duplicates.report())
+        similar = self._after_items()
+        if similar is not None:
+            summary["similar"] = dict(similar)
+        return summary
+
+    def _after_items(self) -> Mapping[str, Any] | None:
+        """Run ``after_run`` once, when the run created or updated posts."""
+        if self.after_run is None or not self._touched:
+            return None
+        if self._after is None:
+            try:
+                self._after = self.after_run(sorted(set(self._touched))) or {}
+            except ParityError as exc:
+                self._after = {"error": exc.one_line()}
+        return self._after or None
 
     def close(self) -> None:
         """Close the writer (its process, or its hold on the connection); the connection
@@ -431,7 +483,8 @@ class ImportWork:
     def _new_post(self, step: Step) -> NewPost:
         post = step.item.payload
         assert isinstance(post, PostData)
-        return NewPost(post, self.status, noindex=self.status != "publish")
+        status = "pending" if step.item.key in self._held else self.status
+        return NewPost(post, status, noindex=status != "publish")
 
     def _update(self, step: Step) -> PostUpdate:
         post = step.item.payload

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from parity.config import Settings
 from parity.content.importer.direct import DirectWriter
+from parity.content.importer.duplicate_check import DuplicateCheck
 from parity.content.importer.job import (
     IMPORT_JOB,
     STATUSES,
@@ -116,6 +118,11 @@ class ImportRequest:
     #: None: one per spare CPU for large sources (the script must then be import-safe:
     #: guarded by ``if __name__ == "__main__"``, as multiprocessing requires).
     workers: int | None = 0
+    #: Report new articles that nearly duplicate an existing post (``--check-duplicates``).
+    check_duplicates: bool = False
+    #: Also create those articles pending, whatever ``status`` says (``--hold-duplicates``;
+    #: implies the check).
+    hold_duplicates: bool = False
 
 
 def _writer(
@@ -197,6 +204,12 @@ def _import(
         recheck=request.recheck,
         workers=request.workers,
         packet_limit=packet_limit,
+        duplicates=(
+            DuplicateCheck(db, hold=request.hold_duplicates)
+            if request.check_duplicates or request.hold_duplicates
+            else None
+        ),
+        after_run=lambda changed: _update_similar_lists(db, changed),
     )
     runner = _runner(settings, store, progress)
     with _not_logged_twice(work):
@@ -204,6 +217,26 @@ def _import(
     if work.stopped_by is not None:
         raise work.stopped_by  # recorded as the run's error; the command exits 2
     return record
+
+
+def _update_similar_lists(db: Database, changed: Sequence[int]) -> dict[str, Any] | None:
+    """Bring ``content similar``'s stored lists up to date for the posts an import
+    created or updated (None, computing nothing, when the environment has no lists)."""
+    # scikit-learn loads slowly: only imports into an environment with lists need it.
+    from parity.content.similar_service import similar_lists_exist, update_similar_incremental
+
+    if not similar_lists_exist(db):
+        return None
+    result = update_similar_incremental(db, changed)
+    if result is None:
+        return None
+    return {
+        "lists": len(result.lists),
+        "meta_written": result.meta_written,
+        "meta_unchanged": result.meta_unchanged,
+        "sections_written": result.sections_written,
+        "sections_unchanged": result.sections_unchanged,
+    }
 
 
 @contextmanager
