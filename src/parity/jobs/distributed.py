@@ -35,10 +35,9 @@ from datetime import timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from parity.errors import LockHeld, ParityError
+from parity.errors import LockHeld
 from parity.jobs.batches import DONE, QUEUED, RUNNING, JobBatches, batch_lease
 from parity.jobs.model import (
-    CheckStatus,
     Counts,
     Item,
     ItemStatus,
@@ -174,29 +173,15 @@ class DistributedRunner(InProcessRunner):
                 )
                 for _ in work.items():
                     pass
-            except KeyboardInterrupt:
-                run_log.error("stopped by the user (Ctrl-C); queued batches are dropped")
-                self.records.finish_run(
-                    run_id, RunStatus.interrupted, counts, error="stopped by the user"
-                )
-                raise
-            except ParityError as exc:
-                run_log.error(exc.one_line())
-                self.records.finish_run(
+            except (KeyboardInterrupt, Exception) as exc:
+                return self._ended_by(
+                    exc,
+                    work,
                     run_id,
-                    RunStatus.failed,
+                    run_log,
                     counts,
-                    check_status=str(CheckStatus.not_run),
-                    summary=self._report(work),
-                    error=exc.one_line(),
+                    interrupted="stopped by the user (Ctrl-C); queued batches are dropped",
                 )
-                return self._record(run_id)
-            except Exception as exc:
-                run_log.error(f"unexpected error: {exc.__class__.__name__}: {exc}")
-                self.records.finish_run(
-                    run_id, RunStatus.failed, counts, error=f"unexpected {exc.__class__.__name__}"
-                )
-                raise
             return self._finish(job, work, run_id, run_log, counts)
         finally:
             try:

@@ -206,29 +206,8 @@ class InProcessRunner:
                     self.progress.advanced(
                         step_counts.done, step_counts.skipped, step_counts.failed
                     )
-        except KeyboardInterrupt:
-            run_log.error("stopped by the user (Ctrl-C)")
-            self.records.finish_run(
-                run_id, RunStatus.interrupted, counts, error="stopped by the user"
-            )
-            raise
-        except ParityError as exc:
-            run_log.error(exc.one_line())
-            self.records.finish_run(
-                run_id,
-                RunStatus.failed,
-                counts,
-                check_status=str(CheckStatus.not_run),
-                summary=self._report(work),
-                error=exc.one_line(),
-            )
-            return self._record(run_id)
-        except Exception as exc:
-            run_log.error(f"unexpected error: {exc.__class__.__name__}: {exc}")
-            self.records.finish_run(
-                run_id, RunStatus.failed, counts, error=f"unexpected {exc.__class__.__name__}"
-            )
-            raise
+        except (KeyboardInterrupt, Exception) as exc:
+            return self._ended_by(exc, work, run_id, run_log, counts)
         summary = self._report(work)
         status = RunStatus.succeeded if counts.failed == 0 else RunStatus.failed
         run_log.info(f"items finished; checking: {job.expected.describe()}")
@@ -248,6 +227,44 @@ class InProcessRunner:
             summary=summary,
         )
         return self._record(run_id)
+
+    def _ended_by(
+        self,
+        exc: BaseException,
+        work: Work,
+        run_id: int,
+        run_log: StoreLog,
+        counts: Counts,
+        *,
+        interrupted: str = "stopped by the user (Ctrl-C)",
+    ) -> RunRecord:
+        """Record a run that ``exc`` ended; call it from the ``except`` clause.
+
+        A ParityError fails the run, which is returned; Ctrl-C interrupts it and any other
+        exception fails it, and those two are raised again (after being recorded).
+        """
+        if isinstance(exc, ParityError):
+            run_log.error(exc.one_line())
+            self.records.finish_run(
+                run_id,
+                RunStatus.failed,
+                counts,
+                check_status=str(CheckStatus.not_run),
+                summary=self._report(work),
+                error=exc.one_line(),
+            )
+            return self._record(run_id)
+        if isinstance(exc, KeyboardInterrupt):
+            run_log.error(interrupted)
+            self.records.finish_run(
+                run_id, RunStatus.interrupted, counts, error="stopped by the user"
+            )
+        else:
+            run_log.error(f"unexpected error: {exc.__class__.__name__}: {exc}")
+            self.records.finish_run(
+                run_id, RunStatus.failed, counts, error=f"unexpected {exc.__class__.__name__}"
+            )
+        raise exc
 
     def _record(self, run_id: int) -> RunRecord:
         record = self.records.run(run_id)
