@@ -277,29 +277,6 @@ class DistributedRunner(InProcessRunner):
             )
             resent[number] = now - self.resend_after.total_seconds() + _BROKER_RETRY_S
 
-    def _finish(
-        self, job: Job, work: Work, run_id: int, run_log: StoreLog, counts: Counts
-    ) -> RunRecord:
-        summary = self._report(work)
-        status = RunStatus.succeeded if counts.failed == 0 else RunStatus.failed
-        run_log.info(f"items finished; checking: {job.expected.describe()}")
-        outcome = self._check(job, work, run_id)
-        (run_log.info if outcome.passed else run_log.warning)(
-            f"expected result {outcome.status}: {outcome.detail}"
-        )
-        run_log.info(
-            f"finished: {counts.done} done, {counts.skipped} skipped, {counts.failed} failed"
-        )
-        self.records.finish_run(
-            run_id,
-            status,
-            counts,
-            check_status=str(outcome.status),
-            check_detail=outcome.detail,
-            summary=summary,
-        )
-        return self._record(run_id)
-
 
 class BatchWorker(InProcessRunner):
     """Runs batches of recorded runs in a worker process (see the module docstring)."""

@@ -208,6 +208,12 @@ class InProcessRunner:
                     )
         except (KeyboardInterrupt, Exception) as exc:
             return self._ended_by(exc, work, run_id, run_log, counts)
+        return self._finish(job, work, run_id, run_log, counts)
+
+    def _finish(
+        self, job: Job, work: Work, run_id: int, run_log: StoreLog, counts: Counts
+    ) -> RunRecord:
+        """Every item is through: check the expected result and record how the run ended."""
         summary = self._report(work)
         status = RunStatus.succeeded if counts.failed == 0 else RunStatus.failed
         run_log.info(f"items finished; checking: {job.expected.describe()}")
