@@ -3,7 +3,9 @@
 Generates (once, under /tmp) an uploads tree of ``3 x --files`` files in ``YYYY/MM``
 folders, sizes drawn from ``--min-kb`` to ``--max-kb``; every third file is referenced
 (``--files`` of them). Then, each case run ``--repeat`` times into an empty target
-(best time kept, both tools alternating so the page cache favours neither):
+(best time kept; rounds of every case, so the page cache and the machine's state favour
+none; each run into a folder of its own, and nothing deleted until the end, because ext4
+makes files created just after a mass delete cost several times more):
 
 1. **the referenced set, staging empty**: parity's sync engine (the same work
    ``parity media sync --via local`` runs: decisions, the ``media-sync`` run in a SQLite
@@ -105,7 +107,7 @@ def parity_sync(source: Path, target: Path, referenced: list[str], concurrency: 
     work = SyncWork(plan, origin, into, source_name="production", concurrency=concurrency)
     from parity.jobs.runner import InProcessRunner
 
-    with open_store(f"sqlite:///{target.parent / 'state.db'}") as store:
+    with open_store(f"sqlite:///{target.parent / (target.name + '.state.db')}") as store:
         InProcessRunner(store).run(
             media_sync_job("bench", "production", "staging"), work, recheck=True
         )
@@ -163,22 +165,26 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="parity-bench-media-"))
     listing = work / "files.txt"
     listing.write_text("\n".join(referenced) + "\n", "utf-8")
-    target = work / "target"
+    made = iter(range(1_000_000))
 
-    def empty() -> None:
-        shutil.rmtree(target, ignore_errors=True)
-        (work / "state.db").unlink(missing_ok=True)
+    def fresh() -> Path:
+        # Every run writes into a folder of its own, and nothing is deleted until the end:
+        # ext4's inode allocator skips (and reads) every inode freed in the last minutes,
+        # so files created just after deleting a previous run's tree cost several times
+        # more kernel time, whichever tool runs next.
+        target = work / f"target-{next(made)}"
         target.mkdir()
-
-    def fill() -> None:
-        if not target.exists():
-            target.mkdir()
+        os.sync()
+        return target
 
     copied = 0
 
-    def run_parity() -> None:
+    def run_parity(target: Path) -> None:
         nonlocal copied
         copied = parity_sync(source, target, referenced, args.concurrency)
+
+    def run_rsync(files_from: Path | None) -> Callable[[Path], None]:
+        return lambda target: rsync(source, target, files_from)
 
     print(f"load: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs", flush=True)
     print(
@@ -186,16 +192,29 @@ def main() -> None:
         f" files, {size / 1e6:,.1f} MB",
         flush=True,
     )
-    times: dict[str, float] = {}
-    times["parity"] = best(args.repeat, empty, run_parity)
-    assert copied == size, (copied, size)
-    times["rsync_list"] = best(args.repeat, empty, lambda: rsync(source, target, listing))
-    times["rsync_tree"] = best(args.repeat, empty, lambda: rsync(source, target, None))
-    empty()
-    run_parity()
-    times["parity_rerun"] = best(args.repeat, fill, run_parity)
+    cases: dict[str, Callable[[Path], None]] = {
+        "parity": run_parity,
+        "rsync_list": run_rsync(listing),
+        "rsync_tree": run_rsync(None),
+    }
+    runs: dict[str, list[float]] = {name: [] for name in cases}
+    filled: dict[str, Path] = {}
+    for _ in range(args.repeat):
+        # Rounds of every case, so a change of the machine's state touches all of them.
+        for name, run in cases.items():
+            target = fresh()
+            started = time.perf_counter()
+            run(target)
+            runs[name].append(time.perf_counter() - started)
+            filled[name] = target
+            if name == "parity":
+                assert copied == size, (copied, size)
+    times = {name: min(seconds) for name, seconds in runs.items()}
+    times["parity_rerun"] = best(args.repeat, os.sync, lambda: run_parity(filled["parity"]))
     assert copied == 0
-    times["rsync_rerun"] = best(args.repeat, fill, lambda: rsync(source, target, listing))
+    times["rsync_rerun"] = best(
+        args.repeat, os.sync, lambda: rsync(source, filled["rsync_list"], listing)
+    )
     scan = referenced_set_time(args.files)
     shutil.rmtree(work, ignore_errors=True)
 

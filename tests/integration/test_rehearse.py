@@ -341,12 +341,68 @@ def test_a_protected_environment_exits_2_and_production_is_unchanged(
     assert tables == []
 
 
-def test_explain_shows_the_plan_of_one_query(sandbox: Sandbox, unchanged: None) -> None:
-    done = parity(
-        sandbox.config_path, "rehearse", "staging", "--format", "json",
-        "--explain", "SELECT post_id FROM wp_postmeta WHERE meta_key = 'grown_3'",
-    )  # fmt: skip
+def explain(config: Path, query: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return parity(config, "rehearse", "staging", "--format", "json", "--explain", query, *extra)
+
+
+def test_explain_shows_the_plan_of_one_query_on_a_copy_dropped_afterwards(
+    sandbox: Sandbox, unchanged: None
+) -> None:
+    lookup = "SELECT post_id FROM wp_postmeta WHERE meta_key = 'grown_3'"
+    done = explain(sandbox.config_path, lookup)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["plan"]["tables"][0]["access_type"] == "ref"
     assert report["plan"]["tables"][0]["key"] == "meta_key"
+    # It ran on a copy, dropped afterwards (the fixture checks none is left), and the
+    # server's documents name the real table.
+    copy = report["copies"][0]
+    assert (copy["table"], copy["how"], copy["kept_as"]) == ("wp_postmeta", "made", None)
+    assert copy["scratch"].startswith("prh_")
+    assert "prh_" not in json.dumps(report["explain"]) + json.dumps(report["analyze"])
+    assert '"table_name": "wp_postmeta"' in json.dumps(report["explain"])
+
+
+def test_explain_uses_a_kept_copy_and_puts_it_back(sandbox: Sandbox, root: Any, grown: int) -> None:
+    before = checksums(root)
+    lookup = "SELECT meta_id FROM wp_postmeta WHERE meta_key = 'parity_only_in_the_copy'"
+    try:
+        first = explain(sandbox.config_path, lookup, "--keep")
+        assert first.returncode == 0, first.stderr
+        made = json.loads(first.stdout)["copies"][0]
+        assert (made["how"], made["kept_as"]) == ("made", KEPT)
+        assert json.loads(first.stdout)["plan"]["tables"][0]["rows_read"] == 0
+        # A row only the kept copy holds (staging's table, the one checked, is unchanged):
+        # the next look reads it, so it ran on the copy.
+        sql(
+            root,
+            f"INSERT INTO `{KEPT}` (post_id, meta_key, meta_value)"
+            " VALUES (1, 'parity_only_in_the_copy', 'x')",
+        )
+        second = explain(sandbox.config_path, lookup)
+        assert second.returncode == 0, second.stderr
+        report = json.loads(second.stdout)
+        assert report["plan"]["tables"][0]["rows_read"] == 1
+        # Only read: the kept copy goes back, --keep or not.
+        assert (report["copies"][0]["how"], report["copies"][0]["kept_as"]) == ("reused", KEPT)
+        assert sql(root, f"SHOW TABLES LIKE '{KEPT}'") == [(KEPT,)]
+    finally:
+        sql(root, f"DROP TABLE IF EXISTS `{KEPT}`")
+    assert checksums(root) == before
+
+
+def test_explain_refuses_a_protected_environment_and_a_missing_table(
+    sandbox: Sandbox, root: Any, unchanged: None
+) -> None:
+    production = sandbox.database("production")
+    before = sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`")
+    done = parity(
+        sandbox.config_path, "rehearse", "production", "--explain",
+        "SELECT meta_id FROM wp_postmeta WHERE meta_key = 'a'",
+    )  # fmt: skip
+    assert done.returncode == 2 and "protected" in done.stderr
+    assert sql(root, f"CHECKSUM TABLE `{production}`.`wp_postmeta`") == before
+    assert sql(root, f"SHOW TABLES FROM `{production}` LIKE 'prh\\_%'") == []
+    missing = explain(sandbox.config_path, "SELECT 1 FROM wp_nothing")
+    assert missing.returncode == 2
+    assert "wp_nothing" in missing.stderr and "Traceback" not in missing.stderr

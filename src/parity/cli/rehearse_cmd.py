@@ -86,7 +86,11 @@ def rehearse(
     ] = None,
     explain: Annotated[
         str | None,
-        typer.Option("--explain", help="Only show the plan and timing of this one SELECT."),
+        typer.Option(
+            "--explain",
+            help="Only show the plan and timing of this one SELECT, on a copy of the tables"
+            " it reads (a kept copy when current; --keep and --fresh-copy apply).",
+        ),
     ] = None,
     format: Annotated[
         RehearseFormat,
@@ -113,15 +117,24 @@ def rehearse(
         migration, env = Path(env), None  # the old spelling: --env NAME MIGRATION
     settings = settings_from(ctx)
     environment = settings.environment(environment_given(env, old_env))
+    from parity.refresh.settings import refresh_settings
+
+    quiet = format != RehearseFormat.table
+    progress = None if quiet else lambda message: err_console.print(f"… {message}", markup=False)
     if explain is not None:
-        found = explain_query(environment, explain)
+        found = explain_query(
+            environment,
+            explain,
+            keep=keep,
+            fresh_copy=fresh_copy,
+            production=_production(settings, environment.name),
+            refresh_policy=refresh_settings(settings),
+            progress=progress,
+        )
         emit(format, found.model_dump(mode="json"), lambda: _show_explain(found))
         return
     if migration is None:
         raise InputError("give a migration file, or --explain with one SELECT")
-    from parity.refresh.settings import refresh_settings
-
-    quiet = format != RehearseFormat.table
     report = rehearse_migration(
         environment,
         _read(migration, "migration"),
@@ -133,7 +146,7 @@ def rehearse(
         fresh_copy=fresh_copy,
         production=_production(settings, environment.name),
         refresh_policy=refresh_settings(settings),
-        progress=None if quiet else lambda message: err_console.print(f"… {message}", markup=False),
+        progress=progress,
     )
     if format == RehearseFormat.markdown:
         emit(format, {}, lambda: sys.stdout.write(markdown_report(report)), code=_code(report))
@@ -156,7 +169,9 @@ def _code(report: RehearsalReport) -> int:
 
 
 def _show_explain(found: ExplainReport) -> None:
-    console.print(f"{found.environment}: {found.query}")
+    console.print(f"{found.environment}: {found.query}", markup=False)
+    for copy in found.copies:
+        console.print(f"copy: {describe_copy(copy)}", markup=False)
     table = Table("table", "access", "key", "rows estimated", "rows read")
     for access in found.plan.tables:
         table.add_row(

@@ -52,7 +52,7 @@ from parity.rehearse.queries import Samples
 from parity.targets.database import Database, quote_identifier
 from parity.vocabulary import iso_utc
 
-__all__ = ["KEPT_PREFIX", "SCRATCH_PREFIX", "CopyRecord", "Scratch", "kept_name"]
+__all__ = ["KEPT_PREFIX", "SCRATCH_PREFIX", "CopyRecord", "RefreshInto", "Scratch", "kept_name"]
 
 log = logging.getLogger(__name__)
 
@@ -353,15 +353,18 @@ class Scratch:
         columns_changed: set[str] | frozenset[str] = frozenset(),
         samples: dict[str, Samples] | None = None,
         failed: str | None = None,
+        keep_reused: bool = False,
     ) -> list[CopyInfo]:
         """Drop every scratch table, or (``keep``) keep each copy: for reuse when it is
         still as fresh as a fresh copy, else under its rehearsal's name (always so when
-        the rehearsal ``failed``)."""
+        the rehearsal ``failed``). ``keep_reused`` puts a reused kept copy back even
+        without ``keep`` (a run that only read it)."""
         samples = samples or {}
         infos: list[CopyInfo] = []
         for table, scratch in self.names.items():
             copy = self.copies.get(table)
-            if copy is None or not keep:
+            kept = keep or (keep_reused and copy is not None and copy.info.how == "reused")
+            if copy is None or not kept:
                 self._drop(scratch)
                 if copy is not None:
                     infos.append(copy.info)
@@ -371,9 +374,8 @@ class Scratch:
             )
             kept_as = scratch
             if why_not is None and copy.record is not None:
-                record = copy.record.model_copy(
-                    update={"samples": asdict(samples[table]) if table in samples else None}
-                )
+                known = asdict(samples[table]) if table in samples else copy.record.samples
+                record = copy.record.model_copy(update={"samples": known})
                 try:
                     if record != copy.stored:
                         self._run(

@@ -151,4 +151,5 @@ class ExplainReport(_Model):
     plan: PlanSummary
     explain: dict[str, Any]
     analyze: dict[str, Any]
-    duration_s: float
+    duration_s: float  # the query's EXPLAIN and ANALYZE
+    copies: list[CopyInfo]  # the copy the query ran on

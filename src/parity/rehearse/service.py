@@ -33,7 +33,7 @@ from parity.changes.query import check_select
 from parity.environments import EnvironmentSettings
 from parity.errors import DatabaseError, InputError
 from parity.refresh.settings import RefreshSection
-from parity.rehearse.copies import SCRATCH_PREFIX, Scratch
+from parity.rehearse.copies import SCRATCH_PREFIX, RefreshInto, Scratch
 from parity.rehearse.indexes import IndexFinding, index_findings, migration_index_findings
 from parity.rehearse.inverse import Inverse, inverse_of
 from parity.rehearse.load import WriteLoad
@@ -143,13 +143,9 @@ def _plans(
         except DatabaseError as exc:
             errors.append(QueryError(query=query.name, when=when, error=exc.one_line()))
             continue
-        summary = summarise_plan(analyze)
         # Plans name the scratch tables: say the real names.
         back = {scratch: real for real, scratch in mapping.items()}
-        tables = [
-            t.model_copy(update={"table": back.get(t.table, t.table)}) for t in summary.tables
-        ]
-        found[query.name] = summary.model_copy(update={"tables": tables})
+        found[query.name] = _real_names(summarise_plan(analyze), back)
     return found, errors
 
 
@@ -258,6 +254,37 @@ def _check_tables(db: Database, statements: Sequence[Statement]) -> list[str]:
     return touched
 
 
+def _copy_source(
+    env: EnvironmentSettings,
+    fresh_copy: bool,
+    production: EnvironmentSettings | None,
+    refresh_policy: RefreshSection | None,
+) -> RefreshInto | None:
+    """Refuse a protected ``env`` (by name, before any connection) and a ``--fresh-copy``
+    with nothing to copy from; how copies are refreshed from ``production`` (None when
+    there is none)."""
+    ensure_writable(env, ACTION)
+    if fresh_copy and production is None:
+        raise InputError(
+            "--fresh-copy needs the production environment to copy from",
+            hint="name it `production` in parity.toml, or mark exactly one environment"
+            " `protected = true`",
+        )
+    if production is None:
+        return None
+    if production.name == env.name:
+        raise InputError(f"{env.name} cannot be refreshed from itself")
+    source = production
+
+    def refresh_into(names: dict[str, str]) -> dict[str, int]:
+        from parity.refresh.service import RefreshService
+
+        service = RefreshService(source, env, refresh_policy or RefreshSection(), None)
+        return service.copy_tables(names, action=ACTION)
+
+    return refresh_into
+
+
 def rehearse_migration(
     env: EnvironmentSettings,
     migration_sql: str,
@@ -284,30 +311,12 @@ def rehearse_migration(
     """
     statements = parse_migration(migration_sql)
     user_queries = parse_queries(queries_sql) if queries_sql else []
-    ensure_writable(env, ACTION)  # by name, before any connection
-    if fresh_copy and production is None:
-        raise InputError(
-            "--fresh-copy needs the production environment to copy from",
-            hint="name it `production` in parity.toml, or mark exactly one environment"
-            " `protected = true`",
-        )
-    if production is not None and production.name == env.name:
-        raise InputError(f"{env.name} cannot be refreshed from itself")
+    refresh_into = _copy_source(env, fresh_copy, production, refresh_policy)
     open_db = connect or (lambda: Database.connect(env))
     say = progress or (lambda _message: None)
     threads = section.write_load if write_load is None else write_load
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    refresh_into = None
-    if production is not None:
-        source = production
-
-        def refresh_into(names: dict[str, str]) -> dict[str, int]:
-            from parity.refresh.service import RefreshService
-
-            service = RefreshService(source, env, refresh_policy or RefreshSection(), None)
-            return service.copy_tables(names, action=ACTION)
-
     with open_db() as db:
         db.ensure_writable(ACTION)  # by identity
         touched = _check_tables(db, statements)
@@ -568,29 +577,95 @@ def _rollback(
 
 
 def explain_query(
-    env: EnvironmentSettings, sql: str, *, connect: Callable[[], Database] | None = None
+    env: EnvironmentSettings,
+    sql: str,
+    *,
+    keep: bool = False,
+    fresh_copy: bool = False,
+    production: EnvironmentSettings | None = None,
+    refresh_policy: RefreshSection | None = None,
+    connect: Callable[[], Database] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ExplainReport:
-    """The plan and timing of one SELECT on ``env`` (``EXPLAIN`` and ``ANALYZE``).
+    """The plan and timing (``EXPLAIN`` and ``ANALYZE``) of one SELECT, on a copy of the
+    tables it reads, as a rehearsal has them.
 
-    A SELECT's ANALYZE only reads, so it runs on the environment's tables themselves
-    (no copy needed); anything but one SELECT is refused.
+    A kept copy still current is used (and put back, ``--keep`` or not); otherwise the
+    tables are copied (dropped afterwards unless ``keep``), or refreshed from
+    ``production`` with ``fresh_copy``. Anything but one SELECT, a table the environment
+    lacks or a protected environment is refused (``InputError``, ``ProtectedEnvironment``)
+    before anything is written.
     """
-    # ANALYZE runs the query on the environment itself: one read-only SELECT only.
     check_select(sql)
     statements = parse_queries(sql)
     if len(statements) != 1:
         raise InputError("--explain takes exactly one SELECT")
+    query = statements[0]
+    refresh_into = _copy_source(env, fresh_copy, production, refresh_policy)
+    say = progress or (lambda _message: None)
     with (connect or (lambda: Database.connect(env)))() as db:
-        start = time.perf_counter()
+        db.ensure_writable(ACTION)  # by identity
+        existing = set(db.all_tables())
+        tables = list(dict.fromkeys(query.tables))
+        for table in tables:
+            if table not in existing:
+                raise InputError(
+                    f"the query reads {table}, which is not in {env.name}'s database",
+                    hint="nothing was changed",
+                )
+            if table.startswith(SCRATCH_PREFIX):
+                raise InputError(f"the query reads {table}, a rehearsal's scratch table")
+        scratch = Scratch(db, secrets.token_hex(3), action=ACTION)
         try:
-            explain, analyze = _plan(db, statements[0].text, ())
-        except DatabaseError as exc:
-            raise InputError(f"the query failed on {env.name}: {exc.one_line()}") from None
-        return ExplainReport(
-            environment=env.name,
-            query=statements[0].text,
-            plan=summarise_plan(analyze),
-            explain=explain,
-            analyze=analyze,
-            duration_s=round(time.perf_counter() - start, 4),
-        )
+            for table in tables:
+                scratch.name(table)
+            scratch.prepare(
+                tables,
+                keep=keep,
+                fresh_from=production if fresh_copy else None,
+                production=production,
+                refresh_into=refresh_into,
+                say=say,
+            )
+            say("query plan")
+            back = {name: real for real, name in scratch.names.items()}
+            start = time.perf_counter()
+            try:
+                explain, analyze = _plan(db, rename_tables(query.text, scratch.names), ())
+            except DatabaseError as exc:
+                raise InputError(
+                    f"the query failed on the copy of {env.name}: {exc.one_line()}"
+                ) from None
+            took = time.perf_counter() - start
+        except BaseException:
+            scratch.finish(keep=keep, failed="stopped half-way", keep_reused=True)
+            raise
+        copies = scratch.finish(keep=keep, restored=True, data_may_differ=False, keep_reused=True)
+    return ExplainReport(
+        environment=env.name,
+        query=query.text,
+        plan=_real_names(summarise_plan(analyze), back),
+        explain=_renamed_document(explain, back),
+        analyze=_renamed_document(analyze, back),
+        duration_s=round(took, 4),
+        copies=copies,
+    )
+
+
+def _real_names(summary: PlanSummary, back: dict[str, str]) -> PlanSummary:
+    """A plan that names scratch tables, naming the real ones."""
+    tables = [t.model_copy(update={"table": back.get(t.table, t.table)}) for t in summary.tables]
+    return summary.model_copy(update={"tables": tables})
+
+
+def _renamed_document(document: Any, back: dict[str, str]) -> Any:
+    """An EXPLAIN/ANALYZE JSON document naming the real tables, not their copies (in
+    ``table_name`` and in conditions alike: scratch names are unmistakable)."""
+    if isinstance(document, dict):
+        return {key: _renamed_document(value, back) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_renamed_document(value, back) for value in document]
+    if isinstance(document, str):
+        for scratch, real in back.items():
+            document = document.replace(scratch, real)
+    return document
