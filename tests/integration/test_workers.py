@@ -26,6 +26,7 @@ import pytest
 from parity.content import synthesize, write_articles_dir
 from parity.jobs import JobRecords, RunStatus
 from parity.jobs.batches import JobBatches
+from parity.jobs.presence import live_workers, queue_depth
 from parity.sandbox import Sandbox
 from parity.store import Store, open_store
 
@@ -192,10 +193,19 @@ def test_an_import_on_two_workers_is_exactly_once_through_kills_and_a_broker_res
                     return True
             return False
 
+        def up() -> set[int]:
+            return {int(w.name.rsplit(":", 1)[1]) for w in live_workers(store)}
+
+        # What `parity serve` shows: both workers up, and who runs which batch.
+        _wait(lambda: up() == workers.pids(), "both workers to show as up")
         for kill in range(3):
             _wait(lambda kill=kill: holding(2 * kill + 1), "a worker in the middle of a batch")
+            shown = {b.worker for b in batches.in_progress().running if b.run_id == run}
             phase(f"killing worker {victims[-1]}")
             os.kill(victims[-1], signal.SIGKILL)
+            # The victim was shown running its batch; once killed, it is shown gone at once.
+            assert victims[-1] in {_pid(w) for w in shown}
+            _wait(lambda: victims[-1] not in up(), "the killed worker to show as gone")
             workers.start()
 
         # Restart the broker mid-run (queued batches survive in its append-only file).
@@ -256,3 +266,25 @@ def test_an_import_on_two_workers_is_exactly_once_through_kills_and_a_broker_res
     shares = [w for w in json.loads(history.stdout)["workers"] if w["run"] == run]
     assert len({w["worker"] for w in shares}) >= 2
     assert sum(w["items"]["done"] for w in shares) == ARTICLES
+
+
+def test_the_queue_depth_counts_what_waits_in_the_real_broker(sandbox: Sandbox) -> None:
+    """`parity serve`'s queue figures, from Celery's own messages in a broker database no
+    worker listens to."""
+    import redis
+
+    from parity.jobs.celery_app import QUEUE, celery_app, dispatcher
+
+    broker = sandbox.services.redis.url(db=5)
+    client = redis.Redis.from_url(broker)
+    client.flushdb()
+    try:
+        assert (queue_depth(broker, QUEUE).waiting, queue_depth(broker, QUEUE).delivered) == (0, 0)
+        send = dispatcher(celery_app(broker))
+        for number in range(3):
+            send(999_999, number)
+        depth = queue_depth(broker, QUEUE)
+        assert (depth.waiting, depth.delivered, depth.error) == (3, 0, None)
+    finally:
+        client.flushdb()
+        client.close()

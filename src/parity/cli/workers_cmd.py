@@ -98,14 +98,19 @@ def worker(
     """
     settings = settings_from(ctx)
     from parity.jobs.celery_app import broker_url, celery_app, start_worker
+    from parity.jobs.presence import WorkerPresence
     from parity.store.state import open_store
 
     url = broker_url(settings, broker)
     lease = timedelta(seconds=jobs_settings(settings).lease_seconds)
-    open_store(settings.state_url()).close()  # a bad [state] url fails here, not per batch
-    err_console.print(
-        f"parity worker: {concurrency} process(es), queue parity, state"
-        f" {settings.state_url().split('://')[0]}",
-        markup=False,
-    )
-    start_worker(celery_app(url, lease=lease), settings, concurrency=concurrency, loglevel=loglevel)
+    # A bad [state] url fails here, not per batch; the store also holds the worker's
+    # presence (shown by `parity serve`) while it runs.
+    with open_store(settings.state_url()) as store, WorkerPresence(store, concurrency=concurrency):
+        err_console.print(
+            f"parity worker: {concurrency} process(es), queue parity, state"
+            f" {settings.state_url().split('://')[0]}",
+            markup=False,
+        )
+        start_worker(
+            celery_app(url, lease=lease), settings, concurrency=concurrency, loglevel=loglevel
+        )

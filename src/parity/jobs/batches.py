@@ -18,13 +18,14 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from parity.jobs.model import Counts
+from parity.jobs.model import Counts, RunStatus
 from parity.store import schema
 from parity.store.clock import as_utc, utc_now
 from parity.store.leases import lapsed_leases
 from parity.store.state import Store
+from parity.vocabulary import iso_utc
 
-__all__ = ["Batch", "JobBatches", "WorkerShare", "batch_lease"]
+__all__ = ["Batch", "InProgress", "JobBatches", "RunningBatch", "WorkerShare", "batch_lease"]
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"
 
@@ -217,3 +218,68 @@ class JobBatches:
         for shares in found.values():
             shares.sort(key=lambda share: (-share.batches, share.worker))
         return found
+
+    def in_progress(self) -> InProgress:
+        """The batches of runs still running: those waiting for a worker, and those a
+        worker is on now (with its name and since when), oldest first."""
+        batches, runs = schema.job_batches, schema.job_runs
+        open_runs = select(runs.c.id).where(runs.c.status == RunStatus.running.value)
+        query = (
+            select(
+                batches.c.run_id,
+                runs.c.job,
+                batches.c.number,
+                batches.c.status,
+                batches.c.worker,
+                batches.c.started_at,
+            )
+            .join(runs, runs.c.id == batches.c.run_id)
+            .where(batches.c.run_id.in_(open_runs), batches.c.status != DONE)
+            .order_by(batches.c.run_id, batches.c.number)
+        )
+        queued = 0
+        running: list[RunningBatch] = []
+        with self.store.engine.connect() as conn:
+            for run_id, job, number, status, worker, started_at in conn.execute(query):
+                if status == QUEUED:
+                    queued += 1
+                    continue
+                running.append(
+                    RunningBatch(
+                        int(run_id),
+                        str(job),
+                        int(number),
+                        str(worker or ""),
+                        None if started_at is None else as_utc(started_at),
+                    )
+                )
+        return InProgress(queued, running)
+
+
+@dataclass(frozen=True)
+class RunningBatch:
+    """A batch a worker is on now."""
+
+    run_id: int
+    job: str
+    number: int
+    worker: str
+    started_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "run_id": self.run_id,
+            "job": self.job,
+            "batch": self.number,
+            "worker": self.worker,
+            "started_at": None if self.started_at is None else iso_utc(self.started_at),
+        }
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """The batches of open runs: how many wait for a worker, which are being worked on."""
+
+    queued: int
+    running: list[RunningBatch]

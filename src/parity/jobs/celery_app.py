@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery
 
 from parity.errors import ConfigError
+from parity.jobs.presence import QUEUE
 
 if TYPE_CHECKING:
     from parity.config import Settings
@@ -32,8 +33,7 @@ __all__ = ["QUEUE", "TASK", "broker_url", "celery_app", "dispatcher", "start_wor
 
 log = logging.getLogger(__name__)
 
-#: The queue parity's batches go through, and the one task.
-QUEUE = "parity"
+#: The one task (batches go through the queue QUEUE).
 TASK = "parity.run_batch"
 
 # Set in each worker process by start_worker (inherited by forked pool processes).

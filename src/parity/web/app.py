@@ -18,6 +18,7 @@ no token configured on the server, writes are refused.
 
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -32,6 +33,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parity import __version__
 from parity.config import Settings
 from parity.errors import ConfigError, InputError, ParityError, TargetError
+from parity.jobs.presence import WorkersReport, workers_report
+from parity.jobs.settings import jobs_settings
 from parity.monitor.defaults import checks_for
 from parity.monitor.markers import mark_deploy, open_maintenance
 from parity.monitor.records import MonitorRecords
@@ -80,6 +83,10 @@ class MaintenanceIn(BaseModel):
     reason: str = Field(default="maintenance", max_length=500)
 
 
+#: How long the workers' report is served before it is read again.
+_WORKERS_MAX_AGE_S = 3.0
+
+
 def create_app(
     settings: Settings,
     *,
@@ -105,6 +112,18 @@ def create_app(
         [section.interval_s, *(c.interval_s or section.interval_s for c in checks.values())]
     )
     status = StatusCache(lambda: build_status(settings, the_store()), max_age_s=shortest)
+    broker = jobs_settings(settings).broker
+    workers_seen: dict[str, Any] = {}
+
+    def workers_now() -> WorkersReport:
+        """The workers' report, read at most every few seconds (it asks the broker)."""
+        now = time.monotonic()
+        if workers_seen.get("at", -1e9) + _WORKERS_MAX_AGE_S <= now:
+            workers_seen["report"] = workers_report(the_store(), broker)
+            workers_seen["at"] = now
+        found = workers_seen["report"]
+        assert isinstance(found, WorkersReport)
+        return found
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -291,17 +310,26 @@ def create_app(
         alerts = MonitorRecords(db).alerts(limit)
         return {"schema_version": 1, "ok": True, "alerts": [a.as_dict() for a in alerts]}
 
+    @app.get("/api/workers", tags=["workers"])
+    def api_workers() -> dict[str, Any]:
+        """The workers up (``parity worker``), the batches of open runs (queued, and which
+        worker runs which), and the broker's queue: messages waiting and delivered."""
+        return {"schema_version": 1, "ok": True, **workers_now().as_dict()}
+
     @app.get("/metrics", tags=["service"], response_class=Response)
     def metrics(db: StoreDep) -> Response:
         """Prometheus text format."""
         return Response(
-            render_metrics(settings, db), media_type="text/plain; version=0.0.4; charset=utf-8"
+            render_metrics(settings, db, workers_now()),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(db: StoreDep) -> HTMLResponse:
         records = MonitorRecords(db)
-        return HTMLResponse(dashboard_page(status.report(), records.markers(), records.windows()))
+        return HTMLResponse(
+            dashboard_page(status.report(), records.markers(), records.windows(), workers_now())
+        )
 
     @app.get("/checks/{environment}/{name}", response_class=HTMLResponse, include_in_schema=False)
     def check_html(environment: str, name: str, db: StoreDep) -> HTMLResponse:

@@ -4,8 +4,9 @@ Names a blackbox-exporter user already graphs (``probe_success``,
 ``probe_duration_seconds``, labelled ``environment`` and ``check``) and parity's own:
 ``parity_check_up``, ``parity_route_slow``, ``parity_answer_level`` (0 green, 1 amber,
 2 red), ``parity_maintenance``, ``parity_drift_findings_since_deploy`` and
-``parity_job_last_success_timestamp_seconds``. Labels carry only names from parity.toml
-(environments, checks, questions, jobs): never a URL, a user or a secret.
+``parity_job_last_success_timestamp_seconds``; and of the workers ``parity_workers_up``,
+``parity_batches{state}`` and ``parity_queue_messages{state}``. Labels carry only names
+from parity.toml (environments, checks, questions, jobs): never a URL, a user or a secret.
 
 Each app has its own registry, filled from the state store when scraped.
 """
@@ -19,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from parity.config import Settings
+from parity.jobs.presence import WorkersReport
 from parity.jobs.records import JobRecords
 from parity.monitor.records import MonitorRecords
 from parity.monitor.status import build_status
@@ -30,9 +32,10 @@ _LEVEL = {"green": 0, "amber": 1, "red": 2}
 
 
 class _StoreCollector(Collector):
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, workers: WorkersReport | None) -> None:
         self.settings = settings
         self.store = store
+        self.workers = workers
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         records = MonitorRecords(self.store)
@@ -93,10 +96,31 @@ class _StoreCollector(Collector):
             if run.ok and run.ended_at is not None:
                 jobs.add_metric([job], run.ended_at.timestamp())
         yield from (success, duration, up, slow, level, maintenance, drift, jobs)
+        if self.workers is not None:
+            yield from _worker_metrics(self.workers)
 
 
-def render_metrics(settings: Settings, store: Store) -> bytes:
-    """The Prometheus text exposition of the current state."""
+def _worker_metrics(report: WorkersReport) -> Iterator[GaugeMetricFamily]:
+    yield GaugeMetricFamily(
+        "parity_workers_up", "parity worker processes up", value=len(report.workers)
+    )
+    batches = GaugeMetricFamily(
+        "parity_batches", "batches of open runs, by state", labels=["state"]
+    )
+    batches.add_metric(["queued"], report.in_progress.queued)
+    batches.add_metric(["running"], len(report.in_progress.running))
+    yield batches
+    if report.queue is not None and report.queue.waiting is not None:
+        queue = GaugeMetricFamily(
+            "parity_queue_messages", "messages in the broker's queue, by state", labels=["state"]
+        )
+        queue.add_metric(["waiting"], report.queue.waiting)
+        queue.add_metric(["delivered"], report.queue.delivered or 0)
+        yield queue
+
+
+def render_metrics(settings: Settings, store: Store, workers: WorkersReport | None = None) -> bytes:
+    """The Prometheus text exposition of the current state (and of the workers)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_StoreCollector(settings, store))
+    registry.register(_StoreCollector(settings, store, workers))
     return generate_latest(registry)

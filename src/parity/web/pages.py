@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from parity.jobs.presence import WorkersReport
 from parity.monitor.answers import QUESTIONS
 from parity.monitor.records import AlertRow, DeployMarker, MaintenanceWindow, ProbeResult
 from parity.monitor.rollup import Rollup
@@ -58,8 +59,9 @@ def dashboard_page(
     report: StatusReport,
     markers: Sequence[DeployMarker],
     windows: Sequence[MaintenanceWindow],
+    workers: WorkersReport | None = None,
 ) -> str:
-    """The one-screen dashboard."""
+    """The one-screen dashboard (with the workers, when there is a broker or a worker)."""
     parts = [
         "<h1>parity: production checks</h1>",
         f"<p class=muted>as of {_when(report.generated_at.isoformat())}; refresh the page"
@@ -101,7 +103,45 @@ def dashboard_page(
             [w for w in windows if w.environment == env.environment],
         )
         parts.append(timeline + "</section>")
+    if workers is not None and (workers.broker_configured or workers.workers):
+        parts.append(_workers(workers))
     return _page("parity dashboard", "".join(parts))
+
+
+def _workers(report: WorkersReport) -> str:
+    """Who is up, what they run, what waits (``/api/workers`` in a table)."""
+    queue = report.queue
+    if queue is None:
+        waiting = "no broker configured"
+    elif queue.error is not None:
+        waiting = escape(queue.error)
+    else:
+        waiting = f"{queue.waiting} waiting, {queue.delivered} delivered and not yet acknowledged"
+    parts = [
+        '<section id="workers"><h2>Workers</h2>',
+        f'<p><span data-workers-up="{len(report.workers)}">{len(report.workers)} up</span>;'
+        f' batches of open runs: <span data-batches-queued="{report.in_progress.queued}">'
+        f"{report.in_progress.queued} queued</span>, {len(report.in_progress.running)} running;"
+        f' queue: <span data-queue="{escape(waiting)}">{waiting}</span></p>',
+    ]
+    if report.workers:
+        parts.append("<table><tr><th>worker</th><th>processes</th><th>seen</th></tr>")
+        for worker in report.workers:
+            parts.append(
+                f'<tr data-worker="{escape(worker.name)}"><td>{escape(worker.name)}</td>'
+                f"<td>{worker.concurrency or '?'}</td>"
+                f"<td>{_when(worker.seen_at.isoformat())}</td></tr>"
+            )
+        parts.append("</table>")
+    if report.in_progress.running:
+        parts.append("<table><tr><th>run</th><th>job</th><th>batch</th><th>worker</th></tr>")
+        for batch in report.in_progress.running:
+            parts.append(
+                f"<tr><td>#{batch.run_id}</td><td>{escape(batch.job)}</td>"
+                f"<td>{batch.number}</td><td>{escape(batch.worker)}</td></tr>"
+            )
+        parts.append("</table>")
+    return "".join(parts) + "</section>"
 
 
 def _timeline(markers: Sequence[DeployMarker], windows: Sequence[MaintenanceWindow]) -> str:

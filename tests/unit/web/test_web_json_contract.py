@@ -35,6 +35,7 @@ CASES = [
     ("GET /api/deploys", "/api/deploys"),
     ("GET /api/maintenance", "/api/maintenance"),
     ("GET /api/alerts", "/api/alerts"),
+    ("GET /api/workers", "/api/workers"),
     ("GET /healthz", "/healthz"),
 ]
 
