@@ -9,7 +9,8 @@ makes files created just after a mass delete cost several times more):
 
 1. **the referenced set, staging empty**: parity's sync engine (the same work
    ``parity media sync --via local`` runs: decisions, the ``media-sync`` run in a SQLite
-   ledger, partial files renamed into place, ``[media] concurrency`` threads) against
+   ledger, new files written nameless and linked into place, one after the other as
+   from any local folder) against
    ``rsync -a --files-from=LIST`` of the same files. Goal: parity's wall time at most
    1/0.8 of rsync's (ratio rsync/parity >= 0.8).
 2. **only the referenced third needed**: the same parity sync against ``rsync -a`` of the
@@ -20,7 +21,7 @@ Also timed: reading the referenced set out of ``--files`` attachments' meta valu
 ``attachment_files`` with the PHP codec, and the uploads URL matcher on post content),
 which ``parity media sync`` does before copying (its database reads are not included).
 
-    .venv/bin/python benchmarks/bench_media.py [--files 10000] [--repeat 3] [--concurrency 8]
+    .venv/bin/python benchmarks/bench_media.py [--files 10000] [--repeat 3]
 
 Prints files/s, MB/s and the ratios. Needs rsync (scripts/bootstrap installs it).
 """
@@ -155,7 +156,6 @@ def main() -> None:
     parser.add_argument("--min-kb", type=int, default=4)
     parser.add_argument("--max-kb", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     if shutil.which("rsync") is None:
         sys.exit("rsync is not installed: run scripts/bootstrap")
@@ -181,7 +181,7 @@ def main() -> None:
 
     def run_parity(target: Path) -> None:
         nonlocal copied
-        copied = parity_sync(source, target, referenced, args.concurrency)
+        copied = parity_sync(source, target, referenced, 8)  # unused from a local folder
 
     def run_rsync(files_from: Path | None) -> Callable[[Path], None]:
         return lambda target: rsync(source, target, files_from)

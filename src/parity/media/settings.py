@@ -4,7 +4,7 @@ Every key has a default, so an empty (or missing) ``[media]`` table works::
 
     [media]
     owner = "ops team"                       # who answers for media-sync runs
-    concurrency = 8                          # files copied (or requests sent) at once
+    concurrency = 8                          # files fetched at once over HTTP
     sidecars = ["{file}.webp", "{stem}.webp"]  # files next to an image nothing points at
     file_deadline_s = 300                    # one HTTP download, body included
     max_file_bytes = 2147483648              # a larger file is refused, not read

@@ -14,7 +14,8 @@ before applying it, so a run killed with ``kill -9`` is marked interrupted by th
 run, whose :meth:`SyncWork.recover` settles the pending items from the target's files
 (a file is complete under its real name, or not there: see
 :mod:`parity.targets.uploads`), and whose start removes the partial files it left.
-Files are copied ``concurrency`` at a time.
+Files are copied ``concurrency`` at a time over HTTP, one after the other from a local
+folder (faster there: see :class:`~parity.media.sources.LocalSource`).
 """
 
 from __future__ import annotations
@@ -227,7 +228,8 @@ class SyncWork:
         )
         if self.progress is not None:
             self.progress.planned(len(self._todo), self.sync_plan.todo_bytes())
-        self._pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        if self.source.parallel and self.concurrency > 1:
+            self._pool = ThreadPoolExecutor(max_workers=self.concurrency)
 
     def parameters(self) -> Mapping[str, Any]:
         """What was asked (recorded with the run)."""
@@ -252,8 +254,10 @@ class SyncWork:
         return [Step(item, item.payload.decision, target=item.key) for item in batch]
 
     def apply(self, steps: Sequence[Step], log: RunLog) -> list[ItemResult]:
-        """Copy the batch's files, ``concurrency`` at a time."""
-        assert self._pool is not None, "start() first"
+        """Copy the batch's files: ``concurrency`` at a time from a source where that is
+        faster (HTTP), one after the other in this thread from a local folder."""
+        if self._pool is None:
+            return [self._apply_one(step) for step in steps]
         return list(self._pool.map(self._apply_one, steps))
 
     def _apply_one(self, step: Step) -> ItemResult:

@@ -6,12 +6,14 @@ written to must not be, hold or lie inside a protected environment's uploads or
 ``wp-content`` folder, however the path is spelled (symlink, bind mount, ``..``); see
 :func:`parity.targets.guard.refuse_protected_folder`.
 
-A file is never written in place: its bytes go to a file of its own in
-``<uploads>/.parity-partial/``, which is renamed onto the real name (one ``rename()``,
-atomic on one file system) only once complete, with its size and modification time set.
-So a process killed at any moment leaves either the old file or the whole new one under
-the real name, never part of one; :meth:`Uploads.clean_partials` removes what a killed
-run left in ``.parity-partial``.
+A file is never written in place: its bytes go to a file no reader sees, which gets the
+real name only once complete, with its size and modification time set. Where the file
+system has ``O_TMPFILE`` that file has no name at all until ``linkat`` gives it its real
+one (a killed process leaves nothing); otherwise, and to replace a file that exists, it
+is a file of its own in ``<uploads>/.parity-partial/``, renamed onto the real name (one
+``rename()``, atomic on one file system). So a process killed at any moment leaves either
+the old file or the whole new one under the real name, never part of one;
+:meth:`Uploads.clean_partials` removes what a killed run left in ``.parity-partial``.
 
 Example::
 
@@ -99,6 +101,8 @@ class Uploads:
         self._writable = False
         self._made: set[str] = set()
         self._lock = threading.Lock()
+        #: New files are made nameless (O_TMPFILE) until this file system refuses once.
+        self._anonymous = hasattr(os, "O_TMPFILE")
 
     @classmethod
     def of(cls, env: EnvironmentSettings) -> Uploads:
@@ -252,16 +256,45 @@ class Uploads:
 
 
 class PartialFile:
-    """A file being written in the partial folder; ``commit`` renames it onto its name,
-    leaving the block without committing removes it."""
+    """A file being written where no reader sees it; ``commit`` puts it under its real
+    name in one step, leaving the block without committing removes it.
+
+    Where the file system has ``O_TMPFILE`` (Linux: ext4, xfs, btrfs, tmpfs), the file is
+    made without a name in its final folder and given its name by ``linkat`` once
+    complete: a process killed before that leaves nothing behind at all, and the folder
+    sees one new name instead of a create and a rename. A name taken meanwhile (an
+    update of a file that exists) or a file system without ``O_TMPFILE`` takes the
+    partial folder's path: a named file there, renamed onto the real name.
+    """
 
     def __init__(self, uploads: Uploads, path: str, final: str) -> None:
         self.uploads = uploads
         self.path = path
         self.final = final
         self.size = 0
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self._fd = -1
+        self._folder = -1  # the final folder (O_PATH), while the file has no name
+        self._named = False  # the file has its name in the partial folder
         self._done = False
+        if uploads._anonymous:
+            self._open_anonymous()
+        if self._fd < 0:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            self._named = True
+
+    def _open_anonymous(self) -> None:
+        parent, _, _name = self.final.rpartition("/")
+        self.uploads._make_parent(self.final)
+        folder = os.open(parent, os.O_PATH | os.O_DIRECTORY)
+        try:
+            self._fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o644, dir_fd=folder)
+        except OSError as exc:
+            os.close(folder)
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+                raise
+            self.uploads._anonymous = False  # this file system cannot: named files from now
+            return
+        self._folder = folder
 
     def __enter__(self) -> PartialFile:
         return self
@@ -314,12 +347,15 @@ class PartialFile:
                 return
 
     def commit(self, *, mtime_ns: int | None = None) -> None:
-        """Give the file its modification time, then rename it onto its real name."""
+        """Give the file its modification time, then its real name (see the class)."""
         try:
             if mtime_ns is not None:
                 os.utime(self._fd, ns=(mtime_ns, mtime_ns))
-            os.close(self._fd)
-            self._fd = -1
+            if not self._named and self._link(self.final.rpartition("/")[2], self._folder):
+                self._close()
+                self._done = True
+                return
+            self._close()
             self.uploads._make_parent(self.final)
             os.replace(self.path, self.final)
         except OSError as exc:
@@ -330,11 +366,28 @@ class PartialFile:
             ) from None
         self._done = True
 
+    def _link(self, name: str, folder: int) -> bool:
+        """Give the nameless file ``name`` in ``folder``; False when that name is taken,
+        after which the file has its partial folder's name (to be renamed onto it)."""
+        source = f"/proc/self/fd/{self._fd}"
+        try:
+            os.link(source, name, dst_dir_fd=folder, follow_symlinks=True)
+            return True
+        except FileExistsError:
+            os.link(source, self.path, follow_symlinks=True, src_dir_fd=folder)
+            self._named = True
+            return False
+
+    def _close(self) -> None:
+        for fd in (self._fd, self._folder):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._folder = -1
+
     def abort(self) -> None:
-        """Remove the partial file."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
+        """Remove the partial file (a nameless one goes with its descriptor)."""
+        self._close()
+        if self._named:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
         self._done = True
