@@ -7,8 +7,8 @@ batches of source positions to workers, writing nothing itself (its work's write
 worker's side: it rebuilds the :class:`~parity.content.importer.job.ImportWork` from the
 run's parameters, with a connection of its own, for one batch. The article files must
 be readable at the same paths on every worker machine. With ``--direct`` the workers
-take turns writing (bulk SQL holds one writer lock per database); through WordPress
-they write side by side.
+take turns for each write (bulk SQL holds one writer lock per database while it writes);
+through WordPress they write side by side.
 """
 
 from __future__ import annotations
@@ -79,12 +79,16 @@ class PlanOnly:
 
 class _WriterOnFirstWrite:
     """A worker's writer, opened when its batch first writes: workers parse and plan
-    side by side, and take turns only for writing (``--direct`` holds one writer lock
-    per database while it is open)."""
+    side by side. With ``per_write`` (``--direct``: its writer holds one lock per
+    database while open) it is opened for each write and closed right after it, so
+    workers take turns only for the writes themselves, not for the rest of a batch."""
 
-    def __init__(self, path: str, open_writer: Callable[[], PostWriter]) -> None:
+    def __init__(
+        self, path: str, open_writer: Callable[[], PostWriter], *, per_write: bool = False
+    ) -> None:
         self.path = path
         self._open = open_writer
+        self._per_write = per_write
         self._writer: PostWriter | None = None
 
     def opened(self) -> PostWriter:
@@ -93,34 +97,42 @@ class _WriterOnFirstWrite:
             self._writer = self._open()
         return self._writer
 
+    def _write(self, write: Callable[[PostWriter], list[Outcome]]) -> list[Outcome]:
+        try:
+            return write(self.opened())
+        finally:
+            if self._per_write:
+                self.close()
+
     def create(self, posts: Sequence[NewPost], run_id: int) -> list[Outcome]:
         """Create through the real writer."""
-        return self.opened().create(posts, run_id)
+        return self._write(lambda writer: writer.create(posts, run_id))
 
     def update(self, updates: Sequence[PostUpdate], run_id: int) -> list[Outcome]:
         """Update through the real writer."""
-        return self.opened().update(updates, run_id)
+        return self._write(lambda writer: writer.update(updates, run_id))
 
     def trash(self, post_ids: Sequence[int]) -> list[Outcome]:
         """Trash through the real writer."""
-        return self.opened().trash(post_ids)
+        return self._write(lambda writer: writer.trash(post_ids))
 
     def untrash(self, posts: Sequence[tuple[int, str]]) -> list[Outcome]:
         """Untrash through the real writer."""
-        return self.opened().untrash(posts)
+        return self._write(lambda writer: writer.untrash(posts))
 
     def delete(self, post_ids: Sequence[int]) -> list[Outcome]:
         """Delete through the real writer."""
-        return self.opened().delete(post_ids)
+        return self._write(lambda writer: writer.delete(post_ids))
 
     def restore(self, snapshots: Sequence[Snapshot]) -> list[Outcome]:
         """Restore through the real writer."""
-        return self.opened().restore(snapshots)
+        return self._write(lambda writer: writer.restore(snapshots))
 
     def close(self) -> None:
-        """Close the real writer, if it was opened."""
+        """Close the real writer, if it is open."""
         if self._writer is not None:
-            self._writer.close()
+            writer, self._writer = self._writer, None
+            writer.close()
 
 
 class _OwnConnection(ImportWork):
@@ -131,6 +143,8 @@ class _OwnConnection(ImportWork):
         killed worker has ended, so what it committed is what is reconciled."""
         if isinstance(self.writer, _WriterOnFirstWrite):
             self.writer.opened()
+            if self.writer._per_write:
+                self.writer.close()  # it waited: that session has ended
         return super().recover(pending, log)
 
     def close(self) -> None:
@@ -195,6 +209,7 @@ def rebuild_import(settings: Settings, parameters: Mapping[str, Any]) -> tuple[J
         writer = _WriterOnFirstWrite(
             "direct" if direct else "wordpress",
             lambda: _writer(env, db, author_id, direct=direct, where=WordPressLocation()),
+            per_write=direct,
         )
         packet_limit = db.max_allowed_packet()
     except BaseException:
