@@ -18,6 +18,7 @@ from typing import Any
 
 import MySQLdb
 import pytest
+from store_helpers import SERVICES
 
 from parity.sandbox import Sandbox, SandboxPorts
 from parity.sandbox.processes import port_is_free
@@ -55,7 +56,7 @@ def sandbox(
     ports = SandboxPorts.with_offset(sandbox_port_offset)
     box = Sandbox(tmp_path_factory.mktemp("sandbox"), ports)
     try:
-        box.up()
+        box.up(services=SERVICES)
     except BaseException:
         box.down(purge=True)  # stop whatever did start, then let the error fail the tests
         raise
@@ -101,7 +102,7 @@ def private_sandbox(
     ports = SandboxPorts.with_offset(sandbox_port_offset + PRIVATE_OFFSET)
     box = Sandbox(tmp_path_factory.mktemp("private-sandbox"), ports)
     try:
-        box.up()
+        box.up(services=SERVICES)
     except BaseException:
         box.down(purge=True)
         raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -20,13 +19,17 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+from store_helpers import fresh_state_url, sandbox_config_text
 from typer.testing import CliRunner, Result
 
 from parity.changes.checklist import CHECKLIST
 from parity.cli.main import app, main
+from parity.config import load_settings
 from parity.errors import InputError
 from parity.sandbox import Sandbox
 from parity.sandbox.faults import Fault, clear_faults, set_faults
+from parity.store import open_store, schema
 from parity.vocabulary import vocabulary_problems
 
 pytestmark = pytest.mark.integration
@@ -58,8 +61,8 @@ def config(sandbox: Sandbox, root: Any, tmp_path: Path) -> Iterator[Path]:
     """The sandbox's parity.toml with a state store of this test's own; faults and the
     test's option removed afterwards."""
     path = tmp_path / "parity.toml"
-    text = sandbox.config_path.read_text("utf-8")
-    path.write_text(f'{text}\n[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n', "utf-8")
+    text = sandbox_config_text(sandbox)
+    path.write_text(f'{text}\n[state]\nurl = "{fresh_state_url(sandbox, tmp_path)}"\n', "utf-8")
     with root.cursor() as cur:
         cur.execute("DELETE FROM wp_options WHERE option_name = %s", [OPTION])
     try:
@@ -134,14 +137,12 @@ def _remove_the_slowness(config: Path, sandbox: Sandbox) -> None:
 
 
 def _changes_in(config: Path) -> list[Any]:
-    db = config.parent / "state.db"
-    if not db.exists():
+    """The change records in the config's state store (SQLite or PostgreSQL)."""
+    url = load_settings(config).state_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
-    with sqlite3.connect(db) as conn:
-        try:
-            return list(conn.execute("SELECT name FROM change_records"))
-        except sqlite3.OperationalError:  # not even migrated: nothing recorded
-            return []
+    with open_store(url) as store, store.engine.connect() as conn:
+        return list(conn.execute(select(schema.change_records.c.name)))
 
 
 def test_removing_the_slowness_is_faster_expectation_met_only_its_route_purged_and_rollback_restores_it(  # noqa: E501

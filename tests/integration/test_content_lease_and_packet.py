@@ -13,6 +13,7 @@ from typing import Any
 import MySQLdb
 import pytest
 from content_runs import import_articles
+from store_helpers import fresh_state_url, sandbox_config_text
 
 from parity.config import load_settings
 from parity.content import synthesize, write_articles_dir
@@ -63,8 +64,8 @@ def _snapshot(sandbox: Sandbox) -> dict[str, Any]:
 def config(sandbox: Sandbox, tmp_path: Path) -> Iterator[Path]:
     """The sandbox's parity.toml with a state store of this test's own."""
     path = tmp_path / "parity.toml"
-    text = sandbox.config_path.read_text("utf-8")
-    path.write_text(f'{text}\n[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n', "utf-8")
+    text = sandbox_config_text(sandbox)
+    path.write_text(f'{text}\n[state]\nurl = "{fresh_state_url(sandbox, tmp_path)}"\n', "utf-8")
     path.chmod(0o600)
     yield path
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from store_helpers import fresh_state_url, sandbox_config_text
 
 from parity.content import Article, Paragraph, parse_article, synthesize, write_articles_dir
 from parity.sandbox import Sandbox
@@ -39,8 +40,8 @@ def sandbox(private_sandbox: Sandbox) -> Sandbox:
 def config(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("similar")
     path = folder / "parity.toml"
-    text = sandbox.config_path.read_text("utf-8")
-    path.write_text(f'{text}\n[state]\nurl = "sqlite:///{folder / "state.db"}"\n', "utf-8")
+    text = sandbox_config_text(sandbox)
+    path.write_text(f'{text}\n[state]\nurl = "{fresh_state_url(sandbox, folder)}"\n', "utf-8")
     path.chmod(0o600)
     return path
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import typer
 from content_runs import import_articles, rollback_import
+from store_helpers import fresh_state_url, sandbox_config_text
 from typer.testing import CliRunner
 
 from parity.cli import cron_cmd, jobs_cmd
@@ -62,8 +63,8 @@ def config(sandbox: Sandbox, root: Any, tmp_path: Path) -> Path:
             ids + ids,
         )
     path = tmp_path / "parity.toml"
-    text = sandbox.config_path.read_text("utf-8")
-    path.write_text(f'{text}\n[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n', "utf-8")
+    text = sandbox_config_text(sandbox)
+    path.write_text(f'{text}\n[state]\nurl = "{fresh_state_url(sandbox, tmp_path)}"\n', "utf-8")
     path.chmod(0o600)
     return path
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import MySQLdb
 import pytest
+from store_helpers import fresh_state_url, sandbox_config_text
 
 from parity.config import load_settings
 from parity.content import synthesize, write_articles_dir
@@ -90,13 +91,13 @@ def alias_urls(sandbox: Sandbox) -> dict[str, str]:
 
 def attack_config(sandbox: Sandbox, tmp_path: Path, alias_db: str, name: str = "prodalias") -> Path:
     """The sandbox's config plus an unprotected environment on production's database."""
-    text = sandbox.config_path.read_text("utf-8")
+    text = sandbox_config_text(sandbox)
     alias = (
         f"\n[environments.{name}]\n"
         'url = "http://127.0.0.1:9"\n'
         f"db = {json.dumps(alias_db)}\n"
         'table_prefix = "wp_"\n'
-        f'\n[state]\nurl = "sqlite:///{tmp_path / "state.db"}"\n'
+        f'\n[state]\nurl = "{fresh_state_url(sandbox, tmp_path)}"\n'
     )
     path = tmp_path / "parity.toml"
     path.write_text(text + alias, "utf-8")

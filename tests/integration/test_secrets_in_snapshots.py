@@ -111,9 +111,10 @@ def planted(root: Any) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def config(parity_config: Path, tmp_path: Path) -> Path:
-    """The sandbox's config, copied: its own (new) state store beside it."""
+    """The sandbox's config, copied: its own (new) state store beside it, a SQLite file
+    whatever PARITY_TEST_STORE says (this module checks that file's content and modes)."""
     path = tmp_path / "parity.toml"
-    path.write_text(parity_config.read_text("utf-8"), "utf-8")
+    path.write_text(parity_config.read_text("utf-8").split("\n# added by")[0], "utf-8")
     path.chmod(0o600)
     return path
 

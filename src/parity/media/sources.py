@@ -98,7 +98,7 @@ class LocalSource:
     def copy(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
         """Copy inside the kernel, keeping the modification time."""
         try:
-            return target.copy_in(path, self.uploads.path(path), on_bytes=on_bytes)
+            return target.copy_in(path, self.uploads.filename(path), on_bytes=on_bytes)
         except FileNotFoundError:
             raise NotOnSource(f"{path} is no longer in {self.describe()}") from None
         except OSError as exc:

@@ -189,7 +189,7 @@ class SyncWork:
         *,
         source_name: str,
         concurrency: int,
-        batch_size: int = 256,
+        batch_size: int = 1000,
         checksum: bool = False,
         progress: MediaProgress | None = None,
     ) -> None:

@@ -110,3 +110,20 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["", "/etc/passwd", "a//b.png", "a/./b.png", "./a.png", "a/../b.png", "..", "a/", "x\0.png",
+     PARTIAL_DIR, f"{PARTIAL_DIR}/x.png"],
+)  # fmt: skip
+def test_a_path_outside_the_uploads_folder_is_refused(tmp_path: Path, rel: str) -> None:
+    uploads = _uploads(tmp_path)
+    assert uploads.facts(rel) is None
+    with pytest.raises(ValueError, match="not a path inside the uploads folder"):
+        uploads.partial(rel)
+
+
+@pytest.mark.parametrize("rel", ["a.png", "2024/05/a.b.png", "...", "a/.../b", ".parity-partialx"])
+def test_a_path_inside_the_uploads_folder_is_taken(tmp_path: Path, rel: str) -> None:
+    assert _uploads(tmp_path).filename(rel) == f"{tmp_path}/{rel}"
