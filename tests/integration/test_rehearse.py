@@ -139,8 +139,14 @@ def test_add_index_on_meta_value_keeps_writes_flowing_and_the_value_lookup_uses_
 def test_a_column_type_change_needs_copy_blocks_writes_and_fails(
     sandbox: Sandbox, tmp_path: Path, unchanged: None
 ) -> None:
+    # A write waiting 50 ms counts as blocked: a copy of 200k rows takes longer than that
+    # however fast the machine (the default, 0.5 s, can be longer than the whole copy).
+    config = tmp_path / "parity.toml"
+    text = sandbox.config_path.read_text("utf-8")
+    config.write_text(f"{text}\n[rehearse]\nblocked_write_s = 0.05\n", "utf-8")
+    config.chmod(0o600)
     code, report = rehearse(
-        sandbox.config_path,
+        config,
         tmp_path,
         "ALTER TABLE wp_postmeta MODIFY meta_key varchar(191) CHARACTER SET latin1 NULL;",
     )

@@ -32,7 +32,9 @@ from parity.store import Store, open_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ARTICLES = 1500
+#: The suite imports 1,500 articles; PARITY_TEST_WORKER_ARTICLES=20000 runs the issue's
+#: full size (docs/scale.md records such a run).
+ARTICLES = int(os.environ.get("PARITY_TEST_WORKER_ARTICLES", "1500"))
 BATCH = 100
 
 
@@ -219,7 +221,7 @@ def test_an_import_on_two_workers_is_exactly_once_through_kills_and_a_broker_res
 
         dispatcher(celery_app(sandbox.services.redis.url(db=3)))(run, 0)
 
-        out, err = coordinator.communicate(timeout=300)
+        out, err = coordinator.communicate(timeout=max(300, ARTICLES // 20))
         phase("run ended")
     finally:
         if coordinator.poll() is None:

@@ -17,23 +17,19 @@ the queue's Redis lists, and the messages delivered but not yet acknowledged.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import select
 
-from parity.errors import ParityError
 from parity.jobs.batches import InProgress, JobBatches
 from parity.store import schema
 from parity.store.clock import as_utc, store_now
 from parity.store.holders import holder_is_dead, new_holder
-from parity.store.leases import Lease, acquire_lease, release_lease
+from parity.store.leases import RenewedLease
 from parity.store.state import Store
 from parity.vocabulary import iso_utc
 
@@ -51,8 +47,6 @@ __all__ = [
 #: The queue parity's batches go through (``parity.jobs.celery_app`` uses it; that module
 #: imports Celery, which this one must not).
 QUEUE = "parity"
-
-log = logging.getLogger(__name__)
 
 #: Leases of live workers are named ``worker:<host>:<pid>``.
 WORKER_PREFIX = "worker:"
@@ -93,46 +87,26 @@ class QueueDepth:
         return {"waiting": self.waiting, "delivered": self.delivered, "error": self.error}
 
 
-class WorkerPresence:
-    """Hold this process's ``worker:`` lease while the block runs (see the module doc)."""
+class WorkerPresence(RenewedLease):
+    """Hold this process's ``worker:`` lease while the block runs (see the module doc):
+    renewed every third of its time-to-live, given back when the worker stops."""
 
     def __init__(self, store: Store, *, concurrency: int, ttl: timedelta | None = None) -> None:
-        self.store = store
-        self.name = f"{WORKER_PREFIX}{socket.gethostname()}:{os.getpid()}"
-        self.owner = new_holder(f"worker-c{max(1, concurrency)}")
-        self.ttl = ttl or timedelta(seconds=30)
-        self._lease: Lease | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        ttl = ttl or timedelta(seconds=30)
+        super().__init__(
+            store,
+            f"{WORKER_PREFIX}{socket.gethostname()}:{os.getpid()}",
+            new_holder(f"worker-c{max(1, concurrency)}"),
+            ttl,
+            every=ttl.total_seconds() / 3,
+        )
 
     def __enter__(self) -> WorkerPresence:
-        self._lease = acquire_lease(self.store, self.name, self.owner, self.ttl)
-        self._thread = threading.Thread(target=self._renew, name="parity-presence", daemon=True)
-        self._thread.start()
+        # `--concurrency` > 1 forks pool processes: they must not touch (or close) the
+        # store connections this process renews its lease on.
+        os.register_at_fork(after_in_child=lambda: self.store.engine.dispose(close=False))
+        super().__enter__()
         return self
-
-    def _renew(self) -> None:
-        while not self._stop.wait(self.ttl.total_seconds() / 3):
-            try:
-                self._lease = acquire_lease(self.store, self.name, self.owner, self.ttl)
-            except ParityError as exc:
-                log.warning("could not renew the worker's presence: %s", exc.one_line())
-            except Exception as exc:
-                # The store away for a moment: the next beat tries again. Only the kind of
-                # error is logged: a driver's message may quote the connection.
-                log.warning("could not renew the worker's presence (%s)", type(exc).__name__)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._lease is not None:
-            release_lease(self.store, self._lease)
 
 
 def _concurrency(owner: str) -> int | None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from datetime import timedelta
 from types import TracebackType
 
 from parity.errors import LockHeld, ParityError
-from parity.store import Lease, Store, acquire_lease, release_lease, take_lease
+from parity.store import Store
 from parity.store.holders import holder_label
-from parity.store.leases import lease_holder
+from parity.store.leases import RenewedLease, lease_holder
 from parity.targets.database import Database
 
 __all__ = [
@@ -95,16 +94,13 @@ class TargetLock:
         self._name = f"refresh:{key}"
         self._target = target
         self.holder = holder
-        self._ttl = timedelta(seconds=ttl_s)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lease: Lease | None = None
+        self._lease = RenewedLease(store, self._name, holder, timedelta(seconds=ttl_s))
         self._server_lock = server_lock_name(key)
         self._has_server_lock = False
 
     def __enter__(self) -> TargetLock:
         try:
-            self._lease = take_lease(self._store, self._name, self.holder, self._ttl)
+            self._lease.__enter__()
         except LockHeld as exc:
             holder = lease_holder(self._store, self._name) or ""
             raise LockHeld(
@@ -112,24 +108,14 @@ class TargetLock:
                 hint=exc.hint,
             ) from None
         if not self._db.try_lock(self._server_lock):
-            release_lease(self._store, self._lease)
+            self._lease.__exit__(None, None, None)
             raise LockHeld(
                 f"a refresh or content import of {self._target} is already running"
                 " (its database server holds parity's lock)",
                 hint="another parity installation may be refreshing the same database",
             )
         self._has_server_lock = True
-        self._thread = threading.Thread(target=self._renew, name="parity-lease", daemon=True)
-        self._thread.start()
         return self
-
-    def _renew(self) -> None:
-        every = max(1.0, self._ttl.total_seconds() / 4)
-        while not self._stop.wait(every):
-            try:
-                self._lease = acquire_lease(self._store, self._name, self.holder, self._ttl)
-            except Exception as exc:  # a missed renewal is retried; expiry is the backstop
-                warn_failure(log, f"could not renew the lease {self._name}", exc)
 
     def __exit__(
         self,
@@ -137,13 +123,9 @@ class TargetLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
         if self._has_server_lock:
             try:
                 self._db.release_lock(self._server_lock)
-            except Exception as exc:
-                warn_failure(log, "could not release the server lock", exc)
-        if self._lease is not None:
-            release_lease(self._store, self._lease)
+            except Exception as error:
+                warn_failure(log, "could not release the server lock", error)
+        self._lease.__exit__(exc_type, exc, tb)

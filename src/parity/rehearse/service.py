@@ -230,6 +230,18 @@ def _run_statement(
     )
 
 
+def _refuse_unusable(table: str, existing: set[str], env: str, where: str) -> None:
+    """InputError (naming ``where``: a statement, the query) for a table ``env`` lacks or
+    a rehearsal's own scratch table."""
+    if table not in existing:
+        raise InputError(
+            f"{where}: table {table} does not exist in {env}'s database",
+            hint="nothing was changed",
+        )
+    if table.startswith(SCRATCH_PREFIX):
+        raise InputError(f"{where}: {table} is a rehearsal's scratch table")
+
+
 def _check_tables(db: Database, statements: Sequence[Statement]) -> list[str]:
     """The existing tables the migration touches; a missing one is bad input (exit 2)."""
     existing = set(db.all_tables())
@@ -242,13 +254,7 @@ def _check_tables(db: Database, statements: Sequence[Statement]) -> list[str]:
                 continue
             if table in created:
                 continue
-            if table not in existing:
-                raise InputError(
-                    f"{statement.label}: table {table} does not exist in {db.env.name}'s database",
-                    hint="nothing was changed",
-                )
-            if table.startswith(SCRATCH_PREFIX):
-                raise InputError(f"{statement.label}: {table} is a rehearsal's scratch table")
+            _refuse_unusable(table, existing, db.env.name, statement.label)
             if table not in touched:
                 touched.append(table)
     return touched
@@ -608,13 +614,7 @@ def explain_query(
         existing = set(db.all_tables())
         tables = list(dict.fromkeys(query.tables))
         for table in tables:
-            if table not in existing:
-                raise InputError(
-                    f"the query reads {table}, which is not in {env.name}'s database",
-                    hint="nothing was changed",
-                )
-            if table.startswith(SCRATCH_PREFIX):
-                raise InputError(f"the query reads {table}, a rehearsal's scratch table")
+            _refuse_unusable(table, existing, env.name, "the query")
         scratch = Scratch(db, secrets.token_hex(3), action=ACTION)
         try:
             for table in tables:

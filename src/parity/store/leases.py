@@ -13,14 +13,16 @@ holds a lease.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import TracebackType
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from parity.errors import LockHeld
+from parity.errors import LockHeld, ParityError
 from parity.store import schema
 from parity.store.clock import as_utc, store_now, utc_now
 from parity.store.holders import holder_is_dead
@@ -28,6 +30,7 @@ from parity.store.state import Store
 
 __all__ = [
     "Lease",
+    "RenewedLease",
     "acquire_lease",
     "lapsed_leases",
     "lease_holder",
@@ -134,3 +137,50 @@ def take_lease(store: Store, name: str, holder: str, ttl: timedelta) -> Lease:
         log.info("lease %s: its holder %s is gone; taking it over", name, current)
         release_lease(store, Lease(name, current, expires_at=utc_now()))
     return acquire_lease(store, name, holder, ttl)
+
+
+class RenewedLease:
+    """Hold the lease ``name`` while a block runs: taken on entry (:func:`take_lease`,
+    LockHeld when a live holder has it), renewed every ``every`` seconds (a quarter of
+    ``ttl`` by default) by a thread of its own, given back on exit. A missed renewal is
+    logged and retried; the lease's expiry is the backstop if the holder dies."""
+
+    def __init__(
+        self, store: Store, name: str, holder: str, ttl: timedelta, *, every: float | None = None
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.holder = holder
+        self.ttl = ttl
+        self.every = every if every is not None else max(1.0, ttl.total_seconds() / 4)
+        self.lease: Lease | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> RenewedLease:
+        self.lease = take_lease(self.store, self.name, self.holder, self.ttl)
+        self._thread = threading.Thread(target=self._renew, name="parity-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.lease = acquire_lease(self.store, self.name, self.holder, self.ttl)
+            except Exception as exc:
+                # Only parity's own one-line reason or the kind of error: a driver's
+                # message may quote the connection.
+                why = exc.one_line() if isinstance(exc, ParityError) else type(exc).__name__
+                log.warning("could not renew the lease %s: %s", self.name, why)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.lease is not None:
+            release_lease(self.store, self.lease)
