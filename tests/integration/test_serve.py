@@ -28,6 +28,7 @@ from parity.sandbox import Sandbox
 pytestmark = pytest.mark.integration
 
 TOKEN = "integration-token-7f3a"
+BROKER_SECRET = "broker-Secret-5c1e"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def config(sandbox: Sandbox, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sandbox's parity.toml plus a [monitor] section: 1 s interval, our webhook."""
+    """The sandbox's parity.toml plus a [monitor] section: 1 s interval, our webhook; and a
+    Celery broker nobody answers on (its password must never show)."""
     copy = tmp_path_factory.mktemp("serve") / "parity.toml"
     shutil.copyfile(sandbox.config_path, copy)
     with copy.open("a", encoding="utf-8") as out:
@@ -47,6 +49,8 @@ def config(sandbox: Sandbox, receiver: Receiver, tmp_path_factory: pytest.TempPa
             "\n[monitor]\ninterval_s = 1\n\n[monitor.deploy]\ndrift_interval_s = 2\n\n"
             f'[[monitor.alerts]]\nname = "local"\nurl = "{receiver.url}"\n'
         )
+        if "[jobs]" not in sandbox.config_path.read_text("utf-8"):
+            out.write(f'\n[jobs]\nbroker = "redis://:{BROKER_SECRET}@127.0.0.1:1/0"\n')
     copy.chmod(0o600)
     return copy
 
@@ -195,6 +199,10 @@ def test_dashboard_in_real_chromium(service: str, tmp_path: Path) -> None:
             }
             assert set(found) == {"up", "slow", "jobs", "deploy"}
             assert found["up"] == "green"
+        # The Workers section: none up, the broker unreachable, its URL never shown.
+        workers = driver.find_element(By.ID, "workers")
+        assert "0 up" in workers.text and "did not answer" in workers.text
+        assert BROKER_SECRET not in driver.page_source
         driver.find_element(By.CSS_SELECTOR, 'a[href="/checks/staging/home"]').click()
         assert "staging/home" in driver.find_element(By.TAG_NAME, "h1").text
         assert "status == 200" in driver.page_source
