@@ -235,6 +235,12 @@ class MonitorService:
             judged: dict[str, CheckState] = {}
             for kind, current in kinds:
                 event = alert_due(current, in_maintenance=in_maintenance)
+                if event is not None and not in_maintenance:
+                    # About to alert: read the windows again rather than trust the
+                    # cached ones (a refresh may have opened one a moment ago).
+                    self.invalidate_windows()
+                    in_maintenance = self.maintenance_until(check.env, now) is not None
+                    event = alert_due(current, in_maintenance=in_maintenance)
                 if event is not None:
                     # One incident per environment and kind: the first check to fail
                     # alerts, the last to recover resolves; the others join silently.

@@ -122,6 +122,22 @@ def test_no_alert_during_maintenance(tmp_path: Path, store: Store) -> None:
     assert up.level == "amber" and up.reason.startswith("maintenance until")
 
 
+def test_a_window_opened_elsewhere_a_moment_ago_holds_back_the_alert(
+    tmp_path: Path, store: Store
+) -> None:
+    site, received = FlakySite(), []
+    service, clock = service_for(tmp_path, store, site, received)
+    service.run_check(service.checks[0])  # the (empty) windows are now cached
+    # Another process (a refresh) opens a window; the service's cached list does not
+    # have it yet when the check turns down.
+    open_maintenance(store, "staging", 3600, reason="refresh", source="refresh", now=T0)
+    site.failing = True
+    for _ in range(4):
+        service.run_check(service.checks[0])
+    service.sender.deliver_due(clock.now + timedelta(seconds=1))
+    assert received == []
+
+
 def test_a_failing_webhook_is_retried_with_backoff_then_given_up(
     tmp_path: Path, store: Store
 ) -> None:
