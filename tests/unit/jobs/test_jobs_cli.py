@@ -92,7 +92,7 @@ def test_list_shows_owner_schedule_check_and_rollback(config: Path) -> None:
     assert marker["schedule"] == "@daily"
     assert marker["next_run"].endswith("T00:00:00+00:00")
     assert marker["rollback"] == {"note": "Delete the marker.", "command": "rm marker"}
-    assert jobs["content-import"]["run"] == "parity content import PATH... --env ENV"
+    assert jobs["content-import"]["run"] == "parity content import ENV PATH..."
     table = invoke("list")
     assert "touch-marker" in table.output and "ops team" in table.output
 

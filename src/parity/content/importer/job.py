@@ -526,7 +526,7 @@ def content_import_job(section: JobsSection) -> Job:
             command="parity content rollback RUN",
         ),
         schedule=parse_schedule(settings.schedule) if settings.schedule else None,
-        run_hint="parity content import PATH... --env ENV",
+        run_hint="parity content import ENV PATH...",
     )
 
 
@@ -543,7 +543,7 @@ def content_rollback_job(section: JobsSection) -> Job:
         ),
         rollback=RollbackNote(
             "Import the same files again to redo the run",
-            command="parity content import PATH... --env ENV",
+            command="parity content import ENV PATH...",
         ),
         run_hint="parity content rollback RUN",
     )
