@@ -21,7 +21,7 @@ from parity.refresh.plan import TablePlan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext, compile_table_rules
 from parity.rewrite import Rewriter
-from parity.rewrite.native import default_engine, parser_for
+from parity.rewrite.native import Parse, default_engine, parser_for
 from parity.wordpress.phpvalue import looks_serialized
 
 __all__ = ["TableStats", "TableTransform", "is_broken_serialized"]
@@ -29,17 +29,27 @@ __all__ = ["TableStats", "TableTransform", "is_broken_serialized"]
 Row = Sequence[bytes | None]
 
 
-def is_broken_serialized(value: bytes | None) -> bool:
+# What may stand before a serialized value (looks_serialized() trims it).
+_SPACE = b" \t\n\r\0\x0b"
+_COLON, _SEMICOLON = ord(":"), ord(";")
+
+
+def is_broken_serialized(value: bytes | None, parse: Parse | None = None) -> bool:
     """True when ``value`` looks PHP-serialized (as WordPress's is_serialized()) but
-    would not unserialize."""
-    if not value:
+    would not unserialize. ``parse``: the serialized scanner to use (by default the
+    compiled one when it is built: the same verdict, about 10x faster)."""
+    if not value or len(value) < 2:
+        return False
+    second = value[1]
+    if second != _COLON and second != _SEMICOLON and value[0] not in _SPACE:
+        # Every serialized value starts "x:" or "N;": most changed values (text, URLs,
+        # scrubbed addresses) are told apart here, without the pattern.
         return False
     span = looks_serialized(value)
     if span is None:
         return False
     try:
-        # The compiled scanner when it is built: the same verdict, about 10x faster.
-        parser_for(default_engine())(value, *span)
+        (parse or parser_for(default_engine()))(value, *span)
     except MalformedPhpValue:
         return True
     return False
@@ -152,7 +162,7 @@ class TableTransform:
         mapper: PrefixMapper,
     ) -> None:
         self.plan = plan
-        self._rewriter = Rewriter(list(pairs)) if pairs else None
+        self.rewriter = Rewriter(list(pairs)) if pairs else None
         self._rewrite = [
             (index, f"{plan.source}.{plan.columns[index]}") for index in plan.rewrite_columns
         ]
@@ -168,17 +178,19 @@ class TableTransform:
         self._prefix_mapped = 0
         self._broken_before = 0
         self._broken_after = 0
+        self._parse = parser_for(default_engine())
 
     def apply(self, rows: Sequence[Row]) -> list[Row]:
         """The rows as they are written to the shadow table (same order, same count)."""
         out: list[Row] = []
         append = out.append
-        rewrite = self._rewriter.rewrite if self._rewriter is not None else None
+        rewrite = self.rewriter.rewrite if self.rewriter is not None else None
         columns = self._rewrite
         scrubber = self._scrubber if self._scrubber.active else None
         prefix_index = self._prefix_index
         for row in rows:
             new: list[bytes | None] | None = None
+            touched: list[int] = []  # the only columns where ``new`` may differ from ``row``
             if rewrite is not None:
                 for index, label in columns:
                     value = row[index]
@@ -188,12 +200,14 @@ class TableTransform:
                             if new is None:
                                 new = list(row)
                             new[index] = result
+                            touched.append(index)
             if scrubber is not None:
                 actions = scrubber.actions_for(row)
                 if actions:
                     if new is None:
                         new = list(row)
                     scrubber.apply(new, actions)
+                    touched += [action.column for action in actions]
             if prefix_index is not None:
                 key = row[prefix_index]
                 if key:
@@ -206,27 +220,30 @@ class TableTransform:
                         if new is None:
                             new = list(row)
                         new[prefix_index] = mapped
+                        touched.append(prefix_index)
                         self._prefix_mapped += 1
             if new is None:
                 append(row)
             else:
-                append(self._tally(row, new))
+                append(self._tally(row, new, touched))
         self._rows += len(rows)
         return out
 
-    def _tally(self, row: Row, new: list[bytes | None]) -> Row:
-        """Count changed values; a written value that does not unserialize is counted,
-        with whether its source value did not either (verify compares the two)."""
+    def _tally(self, row: Row, new: list[bytes | None], touched: list[int]) -> Row:
+        """Count changed values (among the ``touched`` columns: the others are the
+        row's); a written value that does not unserialize is counted, with whether its
+        source value did not either (verify compares the two)."""
         changed_any = False
-        for index, value in enumerate(new):
+        for index in touched if len(touched) == 1 else set(touched):
+            value = new[index]
             old = row[index]
             if value is old or value == old:
                 continue
             changed_any = True
             self._values_changed += 1
-            if is_broken_serialized(value):
+            if is_broken_serialized(value, self._parse):
                 self._broken_after += 1
-                if is_broken_serialized(old):
+                if is_broken_serialized(old, self._parse):
                     self._broken_before += 1
         return tuple(new) if changed_any else row
 
@@ -240,8 +257,8 @@ class TableTransform:
             broken_after=self._broken_after,
             scrubbed=Counter(self._scrubber.counts),
         )
-        if self._rewriter is not None:
-            report = self._rewriter.report
+        if self.rewriter is not None:
+            report = self.rewriter.report
             stats.occurrences = report.occurrences
             stats.by_encoding = Counter(report.by_encoding)
             stats.malformed = report.malformed_count

@@ -7,23 +7,30 @@ in-process (``workers = 0``, used for small copies and dry runs) or in a pool of
 processes. Results come back in submission order, so tables are still written in
 primary-key order; the caller bounds how many chunks are in flight, so memory stays
 bounded.
+
+Two switches show where a worker's time goes: see :mod:`parity.refresh.worker_clocks`.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
 import threading
 import time
+import types
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
+from parity.refresh.inserts import insert_statements
 from parity.refresh.plan import TablePlan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext
 from parity.refresh.transform import TableStats, TableTransform
-from parity.targets.database import insert_statements
+from parity.refresh.worker_clocks import ChunkClocks, ChunkProfile
 
 __all__ = ["ChunkResult", "ChunkTransformer", "auto_workers"]
 
@@ -67,16 +74,35 @@ class _Transforms:
         self.mapper = PrefixMapper(*prefixes)
         self.max_statement_bytes = max_statement_bytes
         self.tables: dict[str, TableTransform] = {}
+        self._profile = ChunkProfile.from_env()
+        self._times = ChunkClocks.from_env()
 
     def run(self, plan: TablePlan, rows: Sequence[Row]) -> ChunkResult:
+        if self._profile is None:
+            return self._run(plan, rows)
+        with self._profile:
+            return self._run(plan, rows)
+
+    def flush_profile(self) -> None:
+        if self._profile is not None:
+            self._profile.dump()
+        if self._times is not None:
+            self._times.dump()
+
+    def _run(self, plan: TablePlan, rows: Sequence[Row]) -> ChunkResult:
+        times = self._times
+        started = time.process_time() if times is not None else 0.0
         transform = self.tables.get(plan.source)
         if transform is None:
             transform = self.tables[plan.source] = TableTransform(
                 plan, self.pairs, self.scrub, self.mapper
             )
+            if times is not None:
+                times.clock_rewrites(transform)
         before = transform.stats()
         out = transform.apply(rows)
         delta = transform.stats().since(before)
+        transformed = time.process_time() if times is not None else 0.0
         statements: list[tuple[bytes, int]] = []
         if self.max_statement_bytes is not None:
             statements = list(
@@ -88,6 +114,8 @@ class _Transforms:
                     max_bytes=self.max_statement_bytes,
                 )
             )
+        if times is not None:
+            times.chunk(len(rows), transformed - started, time.process_time() - transformed)
         return ChunkResult(statements, delta)
 
 
@@ -104,6 +132,11 @@ def _init_worker(
     global _WORKER
     _WORKER = _Transforms(pairs, scrub, prefixes, max_statement_bytes)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    # Every chunk arrives as thousands of new tuples, which the cyclic collector tracks:
+    # keep what start-up loaded out of its walks, and let it run less often (a worker
+    # makes few cycles, and each chunk's objects are gone when its result is sent).
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _exit_with(parent: int) -> None:
@@ -117,6 +150,36 @@ def _exit_with(parent: int) -> None:
 def _work(plan: TablePlan, rows: Sequence[Row]) -> ChunkResult:
     assert _WORKER is not None
     return _WORKER.run(plan, rows)
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that does not import the program's main module first.
+
+    A spawned process runs the parent's main module again before it does anything
+    (so that functions defined there can be unpickled): for the ``parity`` command that
+    is the whole CLI, about 2 s of CPU per worker, and a script that runs a refresh would
+    need an ``if __name__ == "__main__":`` guard. Workers only run this module's
+    functions, so the parent's ``__main__`` is hidden while the process is started (the
+    start-up data is gathered then, in this thread).
+    """
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = _BARE_MAIN
+        try:
+            return multiprocessing.context.SpawnProcess._Popen(process_obj)
+        finally:
+            sys.modules["__main__"] = main
+
+
+_BARE_MAIN = types.ModuleType("__main__")
+
+
+class _SpawnContext(multiprocessing.context.SpawnContext):
+    """spawn, with :class:`_WorkerProcess` processes."""
+
+    Process = _WorkerProcess
 
 
 class _Done:
@@ -154,7 +217,7 @@ class ChunkTransformer:
             # connections that a forked child must not inherit.
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_SpawnContext(),
                 initializer=_init_worker,
                 initargs=(*args, os.getpid()),
             )
@@ -176,6 +239,8 @@ class ChunkTransformer:
 
     def close(self) -> None:
         """Stop the worker processes (pending chunks are dropped)."""
+        if self._local is not None:
+            self._local.flush_profile()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

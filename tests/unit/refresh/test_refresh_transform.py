@@ -94,6 +94,23 @@ def test_is_broken_serialized() -> None:
     assert not is_broken_serialized(b's:1:"a";')
     assert is_broken_serialized(b's:5:"a";')
     assert not is_broken_serialized(None)
+    # Surrounding whitespace is trimmed, as WordPress does before unserializing.
+    assert is_broken_serialized(b' \n s:5:"a";')
+    assert not is_broken_serialized(b'\ts:1:"a"; ')
+    assert is_broken_serialized(b"a:1:{")
+    assert not is_broken_serialized(b"N;") and not is_broken_serialized(b"a")
+    assert not is_broken_serialized(b"anon-1234@example.invalid")
+
+
+def test_a_value_rewritten_and_scrubbed_counts_as_one_changed_value() -> None:
+    transform = transform_for("wp_options", ("option_id", "option_name", "option_value"))
+    row = (b"1", b"admin_email", b"ann@corp.com https://example.com")
+    out = transform.apply([row, (b"2", b"blogname", b"https://example.com")])
+    assert out[0][2].endswith(b"@example.invalid https://stage.example.com")
+    assert out[1][2] == b"https://stage.example.com"
+    stats = transform.stats()
+    assert (stats.values_changed, stats.occurrences) == (2, 2)
+    assert stats.scrubbed == {"options[admin_email] -> emails": 1}
 
 
 def test_stats_round_trip_through_a_checkpoint() -> None:
