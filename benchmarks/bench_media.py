@@ -8,9 +8,10 @@ none; each run into a folder of its own, and nothing deleted until the end, beca
 makes files created just after a mass delete cost several times more):
 
 1. **the referenced set, staging empty**: parity's sync engine (the same work
-   ``parity media sync --via local`` runs: decisions, the ``media-sync`` run in a SQLite
-   ledger, new files written nameless and linked into place, one after the other as
-   from any local folder) against
+   ``parity media sync --via local`` runs: decisions, the ``media-sync`` run in a new
+   SQLite ledger (one item per batch of files), new files written nameless and linked
+   into place, one after the other as from any local folder, the cyclic garbage
+   collector paused as ``MediaService.sync`` does) against
    ``rsync -a --files-from=LIST`` of the same files. Goal: parity's wall time at most
    1/0.8 of rsync's (ratio rsync/parity >= 0.8).
 2. **only the referenced third needed**: the same parity sync against ``rsync -a`` of the
@@ -22,6 +23,9 @@ Also timed: reading the referenced set out of ``--files`` attachments' meta valu
 which ``parity media sync`` does before copying (its database reads are not included).
 
     .venv/bin/python benchmarks/bench_media.py [--files 10000] [--repeat 3]
+
+On ext4, measure on a fresh file system (files created minutes after a mass delete cost
+several times more): everything goes under ``$TMPDIR``, e.g. ``TMPDIR=/mnt/fresh-ext4``.
 
 Prints files/s, MB/s and the ratios. Needs rsync (scripts/bootstrap installs it).
 """
@@ -42,7 +46,7 @@ from pathlib import Path
 from parity.environments import EnvironmentSettings
 from parity.media.referenced import Reference, UploadsMatcher, attachment_files
 from parity.media.sources import LocalSource
-from parity.media.sync import FileState, SyncPlan, SyncWork, decide, media_sync_job
+from parity.media.sync import SyncWork, collector_paused, media_sync_job, plan_files
 from parity.wordpress.phpvalue import php_serialize
 
 ROOT = Path(tempfile.gettempdir()) / "parity-bench-media"
@@ -91,27 +95,20 @@ def best(repeat: int, prepare: Callable[[], None], run: Callable[[], None]) -> f
 
 def parity_sync(source: Path, target: Path, referenced: list[str], concurrency: int) -> int:
     """What ``parity media sync --via local`` does once the referenced set is known."""
+    from parity.jobs.runner import InProcessRunner
     from parity.store import open_store
     from parity.targets.uploads import Uploads
 
     from_env, to_env = _env("production", source), _env("staging", target)
     origin, into = LocalSource(Uploads(from_env, source)), Uploads(to_env, target)
-    facts = origin.facts(referenced)
-    plan = SyncPlan()
-    for path in referenced:
-        here = into.facts(path)
-        plan.files.append(
-            FileState(
-                Reference(path, "attached", "bench"), facts[path], here, decide(facts[path], here)
+    with collector_paused():  # as MediaService.sync
+        refs = [Reference(path, "attached", "bench") for path in referenced]
+        plan = plan_files(refs, origin.facts(referenced), into.facts_many(referenced))
+        work = SyncWork(plan, origin, into, source_name="production", concurrency=concurrency)
+        with open_store(f"sqlite:///{target.parent / (target.name + '.state.db')}") as store:
+            InProcessRunner(store).run(
+                media_sync_job("bench", "production", "staging"), work, recheck=True
             )
-        )
-    work = SyncWork(plan, origin, into, source_name="production", concurrency=concurrency)
-    from parity.jobs.runner import InProcessRunner
-
-    with open_store(f"sqlite:///{target.parent / (target.name + '.state.db')}") as store:
-        InProcessRunner(store).run(
-            media_sync_job("bench", "production", "staging"), work, recheck=True
-        )
     return sum(size for _path, size in work.outcome.copied)
 
 

@@ -34,7 +34,14 @@ from parity.media.report import FailedFile, MediaReport, MissingFile
 from parity.media.scan import scan_references
 from parity.media.settings import MediaSection
 from parity.media.sources import HttpSource, LocalSource, UploadsSource
-from parity.media.sync import FileState, MediaProgress, SyncPlan, SyncWork, decide, media_sync_job
+from parity.media.sync import (
+    MediaProgress,
+    SyncPlan,
+    SyncWork,
+    collector_paused,
+    media_sync_job,
+    plan_files,
+)
 from parity.store.state import Store
 from parity.targets.cache import HttpPurger
 from parity.targets.database import Database
@@ -227,16 +234,8 @@ class MediaService:
         refs = list(found)
         source_facts = self.source.facts([ref.path for ref in refs])
         compare = self.checksum if checksum is None else checksum
-        plan = SyncPlan()
-        for ref in refs:
-            on_source = source_facts.get(ref.path)
-            if ref.optional and on_source is None:
-                continue
-            on_target = self.target.facts(ref.path)
-            plan.files.append(
-                FileState(ref, on_source, on_target, decide(on_source, on_target, checksum=compare))
-            )
-        return plan
+        target_facts = self.target.facts_many(ref.path for ref in refs)
+        return plan_files(refs, source_facts, target_facts, checksum=compare)
 
     def _report(self, mode: str, plan: SyncPlan, *, dry_run: bool) -> MediaReport:
         report = MediaReport(
@@ -272,6 +271,10 @@ class MediaService:
         written, not even to the state store. Otherwise the copy is a run of job
         ``media-sync`` in the ledger (resumable after ``kill -9``).
         """
+        with collector_paused():  # see collector_paused: a full collection per batch
+            return self._sync(store, dry_run=dry_run)
+
+    def _sync(self, store: Store | None, *, dry_run: bool) -> MediaReport:
         started = time.monotonic()
         self.check(writing=True)
         plan = self.survey()

@@ -29,6 +29,7 @@ from parity.targets.uploads import FileFacts, Uploads
 
 __all__ = ["HttpSource", "LocalSource", "NotOnSource", "UploadsSource"]
 
+#: Told the bytes of each chunk copied (None where nobody listens).
 OnBytes = Callable[[int], None]
 
 
@@ -63,11 +64,11 @@ class UploadsSource(Protocol):
         """Size and modification time of each path (None: the source lacks it)."""
         ...
 
-    def copy(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Copy ``path`` into ``target``; the bytes written."""
         ...
 
-    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Copy ``path`` only if its bytes differ from the target's; the bytes written."""
         ...
 
@@ -92,10 +93,10 @@ class LocalSource:
         return str(self.uploads.root)
 
     def facts(self, paths: Sequence[str]) -> dict[str, FileFacts | None]:
-        """One ``stat`` per path."""
-        return {path: self.uploads.facts(path) for path in paths}
+        """One ``stat`` per path (from its folder: see :meth:`Uploads.facts_many`)."""
+        return self.uploads.facts_many(paths)
 
-    def copy(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Copy inside the kernel, keeping the modification time."""
         try:
             return target.copy_in(path, self.uploads.filename(path), on_bytes=on_bytes)
@@ -104,7 +105,7 @@ class LocalSource:
         except OSError as exc:
             raise SiteError(f"cannot read {path} from {self.describe()} ({exc.strerror})") from None
 
-    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Hash both files; copy when they differ."""
         if self.uploads.digest(path) == target.digest(path):
             return 0
@@ -168,20 +169,21 @@ class HttpSource:
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return dict(zip(paths, pool.map(head, paths), strict=True))
 
-    def copy(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Stream the file into a partial file; rename it into place when complete."""
         with target.partial(path) as part:
 
             def sink(chunk: bytes) -> None:
                 part.write(chunk)
-                on_bytes(len(chunk))
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
 
             response = self.site.download(self.route(path), sink)
             self._check(path, response)
             part.commit(mtime_ns=_last_modified_ns(response))
             return part.size
 
-    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes) -> int:
+    def copy_if_different(self, path: str, target: Uploads, on_bytes: OnBytes | None) -> int:
         """Download into a partial file while hashing; keep it only if it differs."""
         digest = hashlib.sha256()
         with target.partial(path) as part:
@@ -189,7 +191,8 @@ class HttpSource:
             def sink(chunk: bytes) -> None:
                 part.write(chunk)
                 digest.update(chunk)
-                on_bytes(len(chunk))
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
 
             response = self.site.download(self.route(path), sink)
             self._check(path, response)

@@ -8,20 +8,25 @@ applied, and it is copied only if the bytes differ. ``checksum`` compares every 
 present on both sides. A file the source lacks is ``missing`` (reported, never fatal).
 
 Copying (:class:`SyncWork`, run by :class:`~parity.jobs.runner.InProcessRunner` under the
-lease ``media:<target>``): each file to copy is one item, keyed by its path and
-fingerprinted by the source's size and time. The runner records each batch as pending
-before applying it, so a run killed with ``kill -9`` is marked interrupted by the next
-run, whose :meth:`SyncWork.recover` settles the pending items from the target's files
-(a file is complete under its real name, or not there: see
-:mod:`parity.targets.uploads`), and whose start removes the partial files it left.
-Files are copied ``concurrency`` at a time over HTTP, one after the other from a local
-folder (faster there: see :class:`~parity.media.sources.LocalSource`).
+lease ``media:<target>``): each batch of files to copy is one item of the ledger (one
+row, not one per file: the ledger's two writes per item cost more than copying a small
+file; see :meth:`SyncWork.items`). The runner records each batch as pending before
+applying it, so a run killed with ``kill -9`` is marked interrupted by the next run,
+whose :meth:`SyncWork.recover` settles the pending batch, and whose survey finds what is
+in place on disk (a file is complete under its real name, or not there: see
+:mod:`parity.targets.uploads`); its start removes the partial files the killed one
+left. Files are copied ``concurrency`` at a time over HTTP, one after the other from a
+local folder (faster there: see :class:`~parity.media.sources.LocalSource`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -40,7 +45,7 @@ from parity.jobs.model import (
 )
 from parity.media.hooks import media_armed, media_pause
 from parity.media.referenced import Reference
-from parity.media.sources import NotOnSource, UploadsSource
+from parity.media.sources import NotOnSource, OnBytes, UploadsSource
 from parity.targets.uploads import FileFacts, Uploads
 
 __all__ = [
@@ -49,12 +54,18 @@ __all__ = [
     "MediaProgress",
     "SyncPlan",
     "SyncWork",
+    "collector_paused",
     "decide",
     "media_lock",
     "media_sync_job",
+    "plan_files",
 ]
 
 SYNC_JOB = "media-sync"
+#: Files in the first batch of a run (one ledger item); later ones are sized by time.
+FIRST_BATCH = 200
+#: About how long copying one batch of files takes (see :meth:`SyncWork.items`).
+BATCH_SECONDS = 3.0
 #: Decisions that copy (or may copy) a file.
 TO_APPLY = ("copy", "update", "compare")
 
@@ -128,6 +139,32 @@ class SyncPlan:
         return sum(max(f.size, 0) for f in self.todo())
 
 
+def plan_files(
+    refs: Iterable[Reference],
+    source: Mapping[str, FileFacts | None],
+    target: Mapping[str, FileFacts | None],
+    *,
+    checksum: bool = False,
+) -> SyncPlan:
+    """Each of ``refs`` with what the source and the target have of it, decided (see
+    :func:`decide`). An optional reference (a sidecar) the source lacks is left out:
+    nothing points at it."""
+    plan = SyncPlan()
+    add = plan.files.append
+    with collector_paused():
+        for ref in refs:
+            on_source = source.get(ref.path)
+            if ref.optional and on_source is None:
+                continue
+            on_target = target.get(ref.path)
+            add(
+                FileState(
+                    ref, on_source, on_target, decide(on_source, on_target, checksum=checksum)
+                )
+            )
+    return plan
+
+
 def _fingerprint(facts: FileFacts | None) -> str:
     return "absent" if facts is None else f"{facts.size}:{facts.mtime_ns}"
 
@@ -189,7 +226,7 @@ class SyncWork:
         *,
         source_name: str,
         concurrency: int,
-        batch_size: int = 1000,
+        batch_size: int = 20_000,
         checksum: bool = False,
         progress: MediaProgress | None = None,
     ) -> None:
@@ -199,7 +236,9 @@ class SyncWork:
         self.source_name = source_name
         self.scope = target.env.name
         self.lock = media_lock(self.scope)
-        self.batch_size = batch_size
+        #: At most this many files per ledger item; the runner takes one at a time.
+        self.files_per_item = max(1, batch_size)
+        self.batch_size = 1
         self.concurrency = concurrency
         self.checksum = checksum
         self.progress = progress
@@ -207,6 +246,8 @@ class SyncWork:
         self._todo = {state.ref.path: state for state in plan.todo()}
         self._pool: ThreadPoolExecutor | None = None
         self._paused = False
+        self._armed = False  # the test hook pauses at the first bytes copied
+        self._bytes_to: OnBytes | None = self._on_bytes
         self._pause_lock = threading.Lock()
         self._writing = False  # the guard let this run write
 
@@ -228,6 +269,9 @@ class SyncWork:
         )
         if self.progress is not None:
             self.progress.planned(len(self._todo), self.sync_plan.todo_bytes())
+        self._armed = media_armed("copy")
+        if self.progress is None and not self._armed:
+            self._bytes_to = None  # nobody to tell: the copies make no call per chunk
         if self.source.parallel and self.concurrency > 1:
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency)
 
@@ -241,66 +285,114 @@ class SyncWork:
         }
 
     def total(self) -> int | None:
-        """The number of files to copy or compare."""
-        return len(self._todo)
+        """Unknown: the batches of files (the items) are sized as the copy goes."""
+        return None
 
     def items(self) -> Iterator[Item]:
-        """One item per file to copy or compare."""
-        for path, state in self._todo.items():
-            yield Item(path, _fingerprint(state.source), state, path)
+        """One item per batch of files to copy or compare; the ledger records one row
+        per batch, not per file (see :meth:`recover`). The first batch has
+        ``FIRST_BATCH`` files; each next one as many as the last went through in about
+        ``BATCH_SECONDS`` (at most ``batch_size``), so a fast local copy writes the ledger
+        a few times in all and a slow download still renews its lease every few seconds.
+
+        A batch of one file is keyed by its path and fingerprinted by the source's size
+        and time; a larger one by its first path and a digest of its files' paths and
+        fingerprints."""
+        states = list(self._todo.values())
+        size, at, number = min(FIRST_BATCH, self.files_per_item), 0, 0
+        while at < len(states):
+            batch = states[at : at + size]
+            at, number = at + len(batch), number + 1
+            started = time.monotonic()
+            yield _batch_item(number, batch)  # the runner copies it before asking again
+            took = max(time.monotonic() - started, 1e-3)
+            size = max(1, min(self.files_per_item, int(len(batch) * BATCH_SECONDS / took)))
 
     def plan(self, batch: Sequence[Item], log: RunLog) -> list[Step]:
         """Each file's decision, made before the run (see :func:`decide`)."""
-        return [Step(item, item.payload.decision, target=item.key) for item in batch]
+        steps = []
+        for item in batch:
+            states: list[FileState] = item.payload
+            if len(states) == 1:
+                steps.append(Step(item, states[0].decision, target=item.key))
+            else:
+                same = len({state.decision for state in states}) == 1
+                steps.append(Step(item, states[0].decision if same else "sync"))
+        return steps
 
     def apply(self, steps: Sequence[Step], log: RunLog) -> list[ItemResult]:
-        """Copy the batch's files: ``concurrency`` at a time from a source where that is
+        """Copy the batches' files: ``concurrency`` at a time from a source where that is
         faster (HTTP), one after the other in this thread from a local folder."""
-        if self._pool is None:
-            return [self._apply_one(step) for step in steps]
-        return list(self._pool.map(self._apply_one, steps))
-
-    def _apply_one(self, step: Step) -> ItemResult:
-        state: FileState = step.item.payload
-        path = state.ref.path
-
-        def on_bytes(size: int) -> None:
-            if self.progress is not None:
-                self.progress.advanced(size)
-            if media_armed("copy"):
-                with self._pause_lock:
-                    first, self._paused = not self._paused, True
-                if first:
-                    media_pause("copy")
-
-        try:
-            if step.action == "compare":
-                written = self.source.copy_if_different(path, self.target, on_bytes)
+        states = [state for step in steps for state in step.item.payload]
+        with collector_paused():
+            if self._pool is None:
+                done = [self._apply_one(state) for state in states]
             else:
-                written = self.source.copy(path, self.target, on_bytes)
-        except NotOnSource as exc:
+                done = list(self._pool.map(self._apply_one, states))
+        results = []
+        at = 0
+        for step in steps:
+            count = len(step.item.payload)
+            results.append(_batch_result(step, done[at : at + count]))
+            at += count
+        return results
+
+    def _on_bytes(self, size: int) -> None:
+        if self.progress is not None:
+            self.progress.advanced(size)
+        if self._armed:
+            with self._pause_lock:
+                first, self._paused = not self._paused, True
+            if first:
+                media_pause("copy")
+
+    def _apply_one(self, state: FileState) -> tuple[str, str | None]:
+        """Copy (or compare) one file: what happened to it, and the error if it failed."""
+        path = state.ref.path
+        action = state.decision
+        try:
+            if action == "compare":
+                written = self.source.copy_if_different(path, self.target, self._bytes_to)
+            else:
+                written = self.source.copy(path, self.target, self._bytes_to)
+        except NotOnSource:
             self.outcome.gone.append(path)
-            return ItemResult(path, True, "gone", path, error=exc.one_line())
+            return "gone", None
         except ParityError as exc:
-            self.outcome.failed.append((path, exc.one_line()))
-            return ItemResult(path, False, step.action, path, error=exc.one_line())
+            message = exc.one_line()
+            self.outcome.failed.append((path, message))
+            return "failed", message
         except OSError as exc:
             message = f"{exc.strerror or exc.__class__.__name__}"
             self.outcome.failed.append((path, message))
-            return ItemResult(path, False, step.action, path, error=message)
-        if step.action == "compare" and written == 0:
+            return "failed", message
+        if action == "compare" and written == 0:
             self.outcome.same.append(path)
             if self.progress is not None:
                 self.progress.advanced(max(state.size, 0))
-            return ItemResult(path, True, "same", path)
+            return "same", None
         self.outcome.copied.append((path, written))
-        return ItemResult(path, True, "copied" if step.action == "copy" else "updated", path)
+        return ("copied" if action == "copy" else "updated"), None
 
     def recover(self, pending: Sequence[PendingItem], log: RunLog) -> list[ItemResult]:
         """A pending file was copied when it is in place with the size and time it was
-        to have; otherwise it was not (this run copies it again)."""
+        to have; otherwise it was not (this run copies it again). A pending batch of
+        several files is not known file by file: it is settled as not done (its files
+        that are in place were found so by this run's survey, the others are copied)."""
         results = []
         for item in pending:
+            if item.fingerprint.startswith(_BATCH):
+                results.append(
+                    ItemResult(
+                        item.key,
+                        False,
+                        item.action,
+                        item.target,
+                        "its run ended within this batch; the next run copied the files"
+                        " not in place",
+                    )
+                )
+                continue
             placed = _fingerprint(self.target.facts(item.key)) == item.fingerprint
             if placed:
                 self.outcome.recovered += 1
@@ -340,11 +432,8 @@ class SyncWork:
 
     def verify(self) -> CheckOutcome:
         """Every file copied is in place, with the size it was written with."""
-        wrong = [
-            path
-            for path, size in self.outcome.copied
-            if (self.target.facts(path) or _NO).size != size
-        ]
+        found = self.target.facts_many([path for path, _size in self.outcome.copied])
+        wrong = [path for path, size in self.outcome.copied if (found[path] or _NO).size != size]
         total = len(self.outcome.copied)
         if wrong:
             return CheckOutcome(False, f"{len(wrong)} of {total} copied files are not in place")
@@ -354,6 +443,62 @@ class SyncWork:
             else ""
         )
         return CheckOutcome(True, f"{total} copied files in place{gone}")
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside the block (as it was after it).
+
+    A sync makes little cyclic garbage (reference counts free the rest as it goes), but
+    holds an object or three per referenced file: each automatic full collection would
+    walk all of them again, several times per run (measured: 0.05-0.3 s of 10,000
+    files). Nested blocks leave it to the outermost."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+#: How the fingerprint of a batch of several files begins (a file's never does).
+_BATCH = "files:"
+
+
+def _batch_item(number: int, states: list[FileState]) -> Item:
+    """The ledger item of a batch of files (see :meth:`SyncWork.items`)."""
+    first = states[0].ref.path
+    if len(states) == 1:
+        return Item(first, _fingerprint(states[0].source), states, first)
+    digest = hashlib.sha256()
+    for state in states:
+        digest.update(f"{state.ref.path}\0{_fingerprint(state.source)}\n".encode())
+    key = f"{first[:400]} and {len(states) - 1} more (batch {number})"
+    return Item(key, f"{_BATCH}{len(states)}:{digest.hexdigest()[:40]}", states, first)
+
+
+def _batch_result(step: Step, done: Sequence[tuple[str, str | None]]) -> ItemResult:
+    """The ledger result of a batch from what happened to each of its files: failed
+    when one failed (the report lists each file that did)."""
+    states: list[FileState] = step.item.payload
+    failed = [
+        (state.ref.path, error)
+        for state, (_what, error) in zip(states, done, strict=True)
+        if error is not None
+    ]
+    key = step.item.key
+    if failed:
+        path, error = failed[0]
+        message = (
+            error
+            if len(states) == 1
+            else f"{len(failed)} of {len(states)} files failed; {path}: {error}"
+        )
+        return ItemResult(key, False, step.action, step.target, error=message)
+    kinds = {what for what, _error in done}
+    action = kinds.pop() if len(kinds) == 1 else "synced"
+    return ItemResult(key, True, action, step.target)
 
 
 _NO = FileFacts(-1, 0)

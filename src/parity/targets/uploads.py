@@ -36,7 +36,7 @@ import secrets
 import shutil
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -51,6 +51,9 @@ __all__ = ["PARTIAL_DIR", "FileFacts", "PartialFile", "Uploads", "folder_identit
 #: Where files being written wait, inside the uploads folder, until they are complete.
 PARTIAL_DIR = ".parity-partial"
 _CHUNK = 8 * 1024 * 1024
+_COPY_FILE_RANGE = hasattr(os, "copy_file_range")
+#: How a folder is opened only to look files up from it.
+_LOOKUP_DIR = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,22 @@ _OUTSIDE = re.compile(r"\A/|\x00|(?:\A|/)\.{0,2}(?:/|\Z)|\A" + re.escape(PARTIAL
 
 
 def _relative(rel: str) -> str:
-    """``rel`` if it is a path inside the uploads folder, else ValueError (one regular
-    expression: this runs several times per file).
+    """``rel`` if it is a path inside the uploads folder, else ValueError (a few string
+    tests decide most paths, a regular expression the rest: this runs several times per
+    file).
 
     >>> _relative("2024/05/a.jpg")
     '2024/05/a.jpg'
     """
+    if (
+        rel
+        and rel[0] not in "./"
+        and rel[-1] != "/"
+        and "/." not in rel
+        and "//" not in rel
+        and "\x00" not in rel
+    ):
+        return rel  # no part can be empty, ".", ".." or the partial folder
     if not rel or _OUTSIDE.search(rel):
         raise ValueError(f"not a path inside the uploads folder: {rel!r}")
     return rel
@@ -154,6 +167,38 @@ class Uploads:
             return None
         return FileFacts(info.st_size, info.st_mtime_ns)
 
+    def facts_many(self, rels: Iterable[str]) -> dict[str, FileFacts | None]:
+        """:meth:`facts` of each of ``rels``, cheaper for many files: each folder is
+        opened once and its files are looked up from it; a folder that is not there
+        answers for all its files at once."""
+        by_folder: dict[str, list[tuple[str, str]]] = {}
+        found: dict[str, FileFacts | None] = {}
+        for rel in rels:
+            try:
+                folder, _, name = self._file(rel).rpartition("/")
+            except ValueError:
+                found[rel] = None
+                continue
+            by_folder.setdefault(folder, []).append((rel, name))
+        for folder, names in by_folder.items():
+            try:
+                fd = os.open(folder, _LOOKUP_DIR)
+            except OSError:
+                found.update((rel, None) for rel, _name in names)
+                continue
+            try:
+                for rel, name in names:
+                    try:
+                        info = os.stat(name, dir_fd=fd)
+                    except OSError:
+                        found[rel] = None
+                        continue
+                    regular = stat.S_ISREG(info.st_mode)
+                    found[rel] = FileFacts(info.st_size, info.st_mtime_ns) if regular else None
+            finally:
+                os.close(fd)
+        return found
+
     def digest(self, rel: str) -> str:
         """The SHA-256 of ``rel``'s bytes (hex)."""
         try:
@@ -210,9 +255,7 @@ class Uploads:
         """A new file that becomes ``rel`` when committed (see the module docstring)."""
         if not self._writable:
             raise RuntimeError("call prepare_writes() before writing")
-        final = self._file(rel)
-        name = f"{secrets.token_hex(6)}-{final.rsplit('/', 1)[-1]}"[:200]
-        return PartialFile(self, f"{self._base}/{PARTIAL_DIR}/{name}", final)
+        return PartialFile(self, self._file(rel))
 
     def copy_in(
         self,
@@ -226,10 +269,13 @@ class Uploads:
 
         The bytes move inside the kernel (``copy_file_range``) where it can.
         """
+        if not self._writable:
+            raise RuntimeError("call prepare_writes() before writing")
+        final = self._file(rel)
         src = os.open(source, os.O_RDONLY)
         try:
             info = os.fstat(src)
-            with self.partial(rel) as part:
+            with PartialFile(self, final) as part:
                 part.copy_from(src, on_bytes, size=info.st_size)
                 part.commit(mtime_ns=info.st_mtime_ns if mtime_ns is None else mtime_ns)
                 return part.size
@@ -253,8 +299,8 @@ class Uploads:
             folder.rmdir()
         return len(names)
 
-    def _make_parent(self, final: str) -> None:
-        parent = final.rsplit("/", 1)[0]
+    def _make_parent(self, parent: str) -> None:
+        """Make folder ``parent`` (an absolute path) unless this object made it already."""
         if parent in self._made:
             return
         os.makedirs(parent, exist_ok=True)
@@ -274,34 +320,40 @@ class PartialFile:
     partial folder's path: a named file there, renamed onto the real name.
     """
 
-    def __init__(self, uploads: Uploads, path: str, final: str) -> None:
+    __slots__ = ("_done", "_fd", "_named", "_path", "final", "size", "uploads")
+
+    def __init__(self, uploads: Uploads, final: str) -> None:
         self.uploads = uploads
-        self.path = path
         self.final = final
         self.size = 0
         self._fd = -1
-        self._folder = -1  # the final folder (O_PATH), while the file has no name
+        self._path = ""  # its name in the partial folder: made when first needed
         self._named = False  # the file has its name in the partial folder
         self._done = False
         if uploads._anonymous:
             self._open_anonymous()
         if self._fd < 0:
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             self._named = True
 
+    @property
+    def path(self) -> str:
+        """The file's name in the partial folder (used when it is not nameless)."""
+        if not self._path:
+            name = f"{secrets.token_hex(6)}-{self.final.rsplit('/', 1)[-1]}"[:200]
+            self._path = f"{self.uploads._base}/{PARTIAL_DIR}/{name}"
+        return self._path
+
     def _open_anonymous(self) -> None:
-        parent, _, _name = self.final.rpartition("/")
-        self.uploads._make_parent(self.final)
-        folder = os.open(parent, os.O_PATH | os.O_DIRECTORY)
+        parent = self.final.rpartition("/")[0]
+        if parent not in self.uploads._made:
+            self.uploads._make_parent(parent)
         try:
-            self._fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o644, dir_fd=folder)
+            self._fd = os.open(parent, os.O_TMPFILE | os.O_WRONLY, 0o644)
         except OSError as exc:
-            os.close(folder)
             if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
                 raise
             self.uploads._anonymous = False  # this file system cannot: named files from now
-            return
-        self._folder = folder
 
     def __enter__(self) -> PartialFile:
         return self
@@ -329,7 +381,7 @@ class PartialFile:
         """Append everything readable from file descriptor ``fd``. ``size`` is what it is
         expected to hold: a small file then moves in one call, with no call to find its
         end. The bytes move inside the kernel (``copy_file_range``) where it can."""
-        fast = hasattr(os, "copy_file_range")
+        fast = _COPY_FILE_RANGE
         left = size
         while True:
             if fast:
@@ -358,12 +410,12 @@ class PartialFile:
         try:
             if mtime_ns is not None:
                 os.utime(self._fd, ns=(mtime_ns, mtime_ns))
-            if not self._named and self._link(self.final.rpartition("/")[2], self._folder):
+            if not self._named and self._link():
                 self._close()
                 self._done = True
                 return
             self._close()
-            self.uploads._make_parent(self.final)
+            self.uploads._make_parent(self.final.rpartition("/")[0])
             os.replace(self.path, self.final)
         except OSError as exc:
             self.abort()
@@ -373,23 +425,25 @@ class PartialFile:
             ) from None
         self._done = True
 
-    def _link(self, name: str, folder: int) -> bool:
-        """Give the nameless file ``name`` in ``folder``; False when that name is taken,
-        after which the file has its partial folder's name (to be renamed onto it)."""
-        source = f"/proc/self/fd/{self._fd}"
+    def _link(self) -> bool:
+        """Give the nameless file its real name; False when that name is taken, after
+        which the file has its partial folder's name (to be renamed onto it)."""
+        # linkat() with AT_SYMLINK_FOLLOW links the file behind the descriptor's magic
+        # link; Python calls it (not link(), which would link the /proc entry itself)
+        # only when a dir_fd is given: the paths are absolute, so the kernel ignores it.
+        source, fd = f"/proc/self/fd/{self._fd}", self._fd
         try:
-            os.link(source, name, dst_dir_fd=folder, follow_symlinks=True)
+            os.link(source, self.final, src_dir_fd=fd, follow_symlinks=True)
             return True
         except FileExistsError:
-            os.link(source, self.path, follow_symlinks=True, src_dir_fd=folder)
+            os.link(source, self.path, src_dir_fd=fd, follow_symlinks=True)
             self._named = True
             return False
 
     def _close(self) -> None:
-        for fd in (self._fd, self._folder):
-            if fd >= 0:
-                os.close(fd)
-        self._fd = self._folder = -1
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
     def abort(self) -> None:
         """Remove the partial file (a nameless one goes with its descriptor)."""

@@ -12,10 +12,12 @@ import pytest
 
 from parity.environments import EnvironmentSettings
 from parity.errors import ProtectedEnvironment
+from parity.jobs.model import PendingItem
+from parity.jobs.records import JobRecords
 from parity.jobs.runner import InProcessRunner
 from parity.media.referenced import Reference
 from parity.media.sources import LocalSource
-from parity.media.sync import FileState, SyncPlan, SyncWork, decide, media_sync_job
+from parity.media.sync import FileState, SyncPlan, SyncWork, decide, media_sync_job, plan_files
 from parity.store import Store
 from parity.targets.uploads import PARTIAL_DIR, Uploads
 
@@ -125,3 +127,67 @@ def test_the_guard_refuses_a_folder_inside_or_aliasing_a_protected_one(tmp_path:
     elsewhere = _env("staging", tmp_path / "stage")
     elsewhere._protected_peers = (settings_prod,)
     Uploads(elsewhere, tmp_path / "stage").check_writable("copy uploads from production")
+
+
+def test_the_ledger_holds_one_item_per_batch_and_a_failed_file_fails_only_its_batch(
+    store: Store, folders: tuple[Path, Path]
+) -> None:
+    source, target = folders
+    paths = _files(source)[:8]  # 2024/01 (four files), then 2024/02 (four)
+    blocked = "2024/02/p4.png"
+    assert blocked in paths[4:]
+    (target / blocked).mkdir(parents=True)  # a folder where the file goes: cannot be put
+    origin = LocalSource(Uploads(_env("production", source), source))
+    into = Uploads(_env("staging", target), target)
+    refs = [Reference(path, "attached", "test") for path in paths]
+    plan = plan_files(refs, origin.facts(paths), into.facts_many(paths))
+    work = SyncWork(plan, origin, into, source_name="production", concurrency=1, batch_size=4)
+    record = InProcessRunner(store).run(
+        media_sync_job("me", "production", "staging"), work, recheck=True
+    )
+    assert not record.ok
+    items = JobRecords(store).items(record.id)
+    assert [(item.key, str(item.status), item.action) for item in items] == [
+        ("2024/01/p0.png and 3 more (batch 1)", "done", "copied"),
+        ("2024/02/p1.png and 3 more (batch 2)", "failed", "copy"),
+    ]
+    assert (items[1].error or "").startswith(f"1 of 4 files failed; {blocked}: ")
+    assert sorted(path for path, _ in work.outcome.copied) == sorted(set(paths) - {blocked})
+    assert [path for path, _ in work.outcome.failed] == [blocked]
+
+
+def test_a_pending_batch_is_settled_as_not_done_and_a_pending_file_from_the_disk(
+    folders: tuple[Path, Path],
+) -> None:
+    source, target = folders
+    path = _files(source)[0]
+    (target / path).parent.mkdir(parents=True)
+    (target / path).write_bytes((source / path).read_bytes())
+    info = (source / path).stat()
+    os.utime(target / path, ns=(info.st_mtime_ns, info.st_mtime_ns))
+    work = SyncWork(
+        SyncPlan(),
+        LocalSource(Uploads(_env("production", source), source)),
+        Uploads(_env("staging", target), target),
+        source_name="production",
+        concurrency=1,
+    )
+    pending = [
+        PendingItem(1, 1, path, f"{info.st_size}:{info.st_mtime_ns}", "copy", path, None),
+        PendingItem(2, 1, "2024/02/x.png", "5:5", "copy", "2024/02/x.png", None),
+        PendingItem(3, 1, f"{path} and 9 more (batch 2)", "files:10:ab12", "copy", None, None),
+    ]
+    results = work.recover(pending, _NoLog())
+    assert [result.ok for result in results] == [True, False, False]
+    assert work.outcome.recovered == 1
+
+
+class _NoLog:
+    def info(self, message: str) -> None:
+        """Nothing."""
+
+    def warning(self, message: str) -> None:
+        """Nothing."""
+
+    def error(self, message: str) -> None:
+        """Nothing."""

@@ -127,3 +127,16 @@ def test_a_path_outside_the_uploads_folder_is_refused(tmp_path: Path, rel: str) 
 @pytest.mark.parametrize("rel", ["a.png", "2024/05/a.b.png", "...", "a/.../b", ".parity-partialx"])
 def test_a_path_inside_the_uploads_folder_is_taken(tmp_path: Path, rel: str) -> None:
     assert _uploads(tmp_path).filename(rel) == f"{tmp_path}/{rel}"
+
+
+def test_facts_of_many_files_are_each_file_s_facts(tmp_path: Path) -> None:
+    uploads = _uploads(tmp_path)
+    (tmp_path / "2024/05").mkdir(parents=True)
+    (tmp_path / "2024/05/a.jpg").write_bytes(b"abc")
+    (tmp_path / "2024/05/folder.jpg").mkdir()
+    (tmp_path / "2024/05/link.jpg").symlink_to(tmp_path / "2024/05/a.jpg")
+    rels = ["2024/05/a.jpg", "2024/05/folder.jpg", "2024/05/link.jpg", "2024/05/none.jpg",
+            "2023/01/none.jpg", "../outside.jpg", "2024//a.jpg"]  # fmt: skip
+    many = uploads.facts_many(rels)
+    assert many == {rel: uploads.facts(rel) for rel in rels}
+    assert many["2024/05/a.jpg"] is not None and many["2024/05/a.jpg"].size == 3
