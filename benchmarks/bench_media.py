@@ -43,10 +43,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from parity.collector import collector_paused
 from parity.environments import EnvironmentSettings
 from parity.media.referenced import Reference, UploadsMatcher, attachment_files
 from parity.media.sources import LocalSource
-from parity.media.sync import SyncWork, collector_paused, media_sync_job, plan_files
+from parity.media.sync import SyncWork, media_sync_job, plan_files
 from parity.wordpress.phpvalue import php_serialize
 
 ROOT = Path(tempfile.gettempdir()) / "parity-bench-media"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
+from parity.collector import collector_paused
 from parity.environments import EnvironmentSettings
 from parity.errors import InputError, ParityError, TargetError
 from parity.jobs.runner import InProcessRunner
@@ -38,7 +39,6 @@ from parity.media.sync import (
     MediaProgress,
     SyncPlan,
     SyncWork,
-    collector_paused,
     media_sync_job,
     plan_files,
 )

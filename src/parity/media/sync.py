@@ -21,8 +21,6 @@ local folder (faster there: see :class:`~parity.media.sources.LocalSource`).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import threading
 import time
@@ -31,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from parity.collector import collector_paused
 from parity.errors import ParityError
 from parity.jobs.model import (
     CheckContext,
@@ -54,7 +53,6 @@ __all__ = [
     "MediaProgress",
     "SyncPlan",
     "SyncWork",
-    "collector_paused",
     "decide",
     "media_lock",
     "media_sync_job",
@@ -443,23 +441,6 @@ class SyncWork:
             else ""
         )
         return CheckOutcome(True, f"{total} copied files in place{gone}")
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off inside the block (as it was after it).
-
-    A sync makes little cyclic garbage (reference counts free the rest as it goes), but
-    holds an object or three per referenced file: each automatic full collection would
-    walk all of them again, several times per run (measured: 0.05-0.3 s of 10,000
-    files). Nested blocks leave it to the outermost."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 #: How the fingerprint of a batch of several files begins (a file's never does).

@@ -12,15 +12,14 @@ commit and its checkpoint), then continues the source stream after that key.
 
 from __future__ import annotations
 
-import gc
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from parity.collector import fewer_collections
 from parity.refresh import hooks
 from parity.refresh.plan import TablePlan
 from parity.refresh.transform import TableStats
@@ -75,34 +74,6 @@ def count_source_rows(snapshot: Database, plan: TablePlan) -> int:
         f"SELECT COUNT(*) FROM {quote_identifier(plan.source)}{where}", list(plan.params)
     )
     return int(value or 0)
-
-
-_GC_LOCK = threading.Lock()
-_GC_USERS = 0
-_GC_SAVED: tuple[int, int, int] | None = None
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The cyclic collector runs less often while rows stream through: every row is a
-    new tuple it tracks, so with its default threshold (700) it runs every few rows and
-    walks them, and its oldest generation holds everything the program has loaded
-    (frozen for the copy: left out of those walks). Restored after the last copy."""
-    global _GC_USERS, _GC_SAVED
-    with _GC_LOCK:
-        if _GC_USERS == 0:
-            _GC_SAVED = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(max(_GC_SAVED[0], 10_000), _GC_SAVED[1], _GC_SAVED[2])
-        _GC_USERS += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_USERS -= 1
-            if _GC_USERS == 0 and _GC_SAVED is not None:
-                gc.set_threshold(*_GC_SAVED)
-                gc.unfreeze()
 
 
 @dataclass
@@ -238,7 +209,7 @@ class TableCopy:
         totals = TableStats()
         totals.add(base)
         inflight: deque[tuple[Any, Key | None, int]] = deque()
-        with _fewer_collections():
+        with fewer_collections():
             for rows in self._snapshot.stream(
                 plan.source,
                 chunk_size=chunk_rows or self._chunk_rows,
