@@ -15,59 +15,18 @@ rollback points, guards.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from parity.refresh.checkpoints import RollbackPoint
-    from parity.refresh.guards import check_guards, target_key
-    from parity.refresh.phpass import check_portable_hash, portable_hash
-    from parity.refresh.plan import RefreshPlan, TablePlan, build_plan
-    from parity.refresh.progress import RefreshProgress
-    from parity.refresh.report import RefreshResult, RollbackResult, TableReport
-    from parity.refresh.rollback import refresh_history, rollback_refresh
-    from parity.refresh.runs import RefreshRun
-    from parity.refresh.service import RefreshService
-    from parity.refresh.settings import RefreshSection, ScrubRule, refresh_settings
-    from parity.refresh.urls import refresh_pairs, url_pairs
-    from parity.refresh.verify import VerificationFailed
-
-# Loaded on first use (PEP 562): a worker process that transforms rows imports only what
-# it needs (see refresh/workers.py), not the service, the state store and HTTP clients.
-_EXPORTS: dict[str, str] = {
-    "RefreshPlan": "parity.refresh.plan",
-    "RefreshProgress": "parity.refresh.progress",
-    "RefreshResult": "parity.refresh.report",
-    "RefreshRun": "parity.refresh.runs",
-    "RefreshSection": "parity.refresh.settings",
-    "RefreshService": "parity.refresh.service",
-    "RollbackPoint": "parity.refresh.checkpoints",
-    "RollbackResult": "parity.refresh.report",
-    "ScrubRule": "parity.refresh.settings",
-    "TablePlan": "parity.refresh.plan",
-    "TableReport": "parity.refresh.report",
-    "VerificationFailed": "parity.refresh.verify",
-    "build_plan": "parity.refresh.plan",
-    "check_guards": "parity.refresh.guards",
-    "check_portable_hash": "parity.refresh.phpass",
-    "portable_hash": "parity.refresh.phpass",
-    "refresh_history": "parity.refresh.rollback",
-    "refresh_pairs": "parity.refresh.urls",
-    "refresh_settings": "parity.refresh.settings",
-    "rollback_refresh": "parity.refresh.rollback",
-    "target_key": "parity.refresh.guards",
-    "url_pairs": "parity.refresh.urls",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
+from parity.refresh.checkpoints import RollbackPoint
+from parity.refresh.guards import check_guards, target_key
+from parity.refresh.phpass import check_portable_hash, portable_hash
+from parity.refresh.plan import RefreshPlan, TablePlan, build_plan
+from parity.refresh.progress import RefreshProgress
+from parity.refresh.report import RefreshResult, RollbackResult, TableReport
+from parity.refresh.rollback import refresh_history, rollback_refresh
+from parity.refresh.runs import RefreshRun
+from parity.refresh.service import RefreshService
+from parity.refresh.settings import RefreshSection, ScrubRule, refresh_settings
+from parity.refresh.urls import refresh_pairs, url_pairs
+from parity.refresh.verify import VerificationFailed
 
 __all__ = [
     "RefreshPlan",

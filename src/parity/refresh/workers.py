@@ -25,12 +25,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from parity.refresh.inserts import insert_statements
 from parity.refresh.plan import TablePlan
 from parity.refresh.prefix import PrefixMapper
 from parity.refresh.scrub import ScrubContext
 from parity.refresh.transform import TableStats, TableTransform
 from parity.refresh.worker_clocks import ChunkClocks, ChunkProfile
+from parity.targets.insert_sql import insert_statements
 
 __all__ = ["ChunkResult", "ChunkTransformer", "auto_workers"]
 

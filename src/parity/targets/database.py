@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 import MySQLdb
 import MySQLdb.converters
@@ -35,6 +35,7 @@ from parity.environments import EnvironmentSettings
 from parity.errors import DatabaseError, DatabaseUnreachable
 from parity.targets.guard import ProtectedData, ensure_writable, refuse_protected_data
 from parity.targets.identity import DataIdentity
+from parity.targets.insert_sql import insert_statements, quote_identifier
 
 __all__ = [
     "BulkWriter",
@@ -61,13 +62,6 @@ _ACCESS_DENIED = {1044, 1045, 1698}
 _BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit"}
 
 
-# A value escaped for a quoted SQL string literal: the driver's connection-free escaping
-# (backslash, quotes, NUL, CR, LF, Ctrl-Z), right for UTF-8 and binary data, whose
-# multi-byte sequences never contain those bytes, and usable from any thread while the
-# connection is busy.
-_escape_bytes = cast(Callable[[bytes], bytes], MySQLdb._mysql.escape_string)
-
-
 def _bytes_only_conversions() -> dict[Any, Any]:
     """mysqlclient's converters without the decoders: every column arrives as bytes."""
     return {k: v for k, v in MySQLdb.converters.conversions.items() if not isinstance(k, int)}
@@ -78,15 +72,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8")
     return str(value)
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a table or column name for MySQL (backticks, doubled inside).
-
-    >>> quote_identifier("wp_posts")
-    '`wp_posts`'
-    """
-    return "`" + name.replace("`", "``") + "`"
 
 
 @dataclass(frozen=True)
@@ -620,62 +605,6 @@ class Writer:
                 return int(cur.executemany(sql, rows) or 0)
             except MySQLdb.MySQLError as exc:
                 raise _translate(exc, self._db.env) from None
-
-
-def insert_statements(
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[bytes | None]],
-    *,
-    binary_columns: Sequence[bool] | None = None,
-    max_bytes: int = 4 * 1024 * 1024,
-) -> Iterator[tuple[bytes, int]]:
-    """Multi-row ``INSERT`` statements for ``rows``, each at most ``max_bytes`` long.
-
-    Yields ``(statement, row_count)``. Values are bytes (or None), as
-    ``Database.connect(all_bytes=True)`` reads them; columns flagged in
-    ``binary_columns`` are written as ``_binary'...'``. A single row larger than the limit
-    gets a statement of its own (the server may still refuse it if it exceeds
-    ``max_allowed_packet``). No connection is used, so statements can be built in
-    another thread or process than the one sending them.
-    """
-    head = (
-        f"INSERT INTO {quote_identifier(table)}"
-        f" ({', '.join(quote_identifier(c) for c in columns)}) VALUES "
-    ).encode()
-    flags = list(binary_columns or [False] * len(columns))
-    openers = [b"_binary'" if flag else b"'" for flag in flags]
-    fast = not any(flags)
-    escape = _escape_bytes
-    parts: list[bytes] = []
-    size = len(head)
-    for row in rows:
-        if fast and None not in row:
-            # The common row: every value bytes, no binary column.
-            encoded = b"('" + b"','".join(map(escape, row)) + b"')"  # type: ignore[arg-type]
-        else:
-            encoded = (
-                b"("
-                + b",".join(
-                    [
-                        b"NULL"
-                        if value is None
-                        else opener + escape(value) + b"'"
-                        if isinstance(value, bytes)
-                        else opener + escape(str(value).encode()) + b"'"
-                        for opener, value in zip(openers, row, strict=True)
-                    ]
-                )
-                + b")"
-            )
-        if parts and size + len(encoded) + 1 > max_bytes:
-            yield head + b",".join(parts), len(parts)
-            parts = []
-            size = len(head)
-        parts.append(encoded)
-        size += len(encoded) + 1
-    if parts:
-        yield head + b",".join(parts), len(parts)
 
 
 def _open(env: EnvironmentSettings, *, timeout: int, raw: bool, all_bytes: bool) -> Any:

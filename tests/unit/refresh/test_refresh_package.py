@@ -9,7 +9,7 @@ import pytest
 
 import parity.refresh
 
-EXAMPLES = ["urls", "naming", "phpass", "scrub", "prefix", "plan", "copy", "swap", "inserts"]
+EXAMPLES = ["urls", "naming", "phpass", "scrub", "prefix", "plan", "copy", "swap"]
 
 
 def test_every_exported_name_resolves() -> None:

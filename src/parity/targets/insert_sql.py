@@ -1,8 +1,8 @@
-"""The copy's multi-row INSERT statements, built with a few C-level passes per row.
+"""Multi-row INSERT statements, built with a few C-level passes per row.
 
-Byte for byte what :func:`parity.targets.database.insert_statements` builds (the same
-escaping as mysqlclient's ``escape_string``, the same statement boundaries), at about
-half its cost: instead of one ``escape_string`` call per value (which walks every byte
+Byte for byte what escaping value by value with mysqlclient's ``escape_string`` builds
+(the same statement boundaries), at about half its cost: instead of one
+``escape_string`` call per value (which walks every byte
 through the client library's character-set code), a row's values are joined with a
 separator, escaped together by one ``bytes.replace`` per special byte (memory scans that
 copy only when the byte is there), and the separator is turned into ``','``. Each
@@ -25,12 +25,13 @@ from typing import cast
 
 from MySQLdb import _mysql
 
-# mysqlclient's, as parity.targets.database uses it; imported from the driver itself
-# because a worker process imports this module, and parity.targets brings the HTTP
-# clients and the state store along.
-_escape_bytes = cast(Callable[[bytes], bytes], _mysql.escape_string)
+#: One value escaped for a quoted SQL string literal: the driver's connection-free
+#: escaping (backslash, quotes, NUL, CR, LF, Ctrl-Z), right for UTF-8 and binary data,
+#: whose multi-byte sequences never contain those bytes, and usable from any thread or
+#: process; the reference the joined-row path matches.
+escape_value = cast(Callable[[bytes], bytes], _mysql.escape_string)
 
-__all__ = ["escape", "insert_statements"]
+__all__ = ["escape", "escape_value", "insert_statements", "quote_identifier"]
 
 #: Joins a row's values before escaping: no byte that escaping touches, and no border.
 _SEPARATOR = b"\x01\xfe\x02\xfd"
@@ -65,12 +66,16 @@ def insert_statements(
 ) -> Iterator[tuple[bytes, int]]:
     """Multi-row ``INSERT`` statements for ``rows``, each at most ``max_bytes`` long.
 
-    Yields ``(statement, row_count)``, exactly as
-    :func:`parity.targets.database.insert_statements` does: a single row larger than the
-    limit gets a statement of its own.
+    Yields ``(statement, row_count)``. Values are bytes (or None), as
+    ``Database.connect(all_bytes=True)`` reads them; columns flagged in
+    ``binary_columns`` are written as ``_binary'...'``. A single row larger than the limit
+    gets a statement of its own (the server may still refuse it if it exceeds
+    ``max_allowed_packet``). No connection is used, so statements can be built in
+    another thread or process than the one sending them.
     """
     head = (
-        f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) VALUES "
+        f"INSERT INTO {quote_identifier(table)}"
+        f" ({', '.join(quote_identifier(c) for c in columns)}) VALUES "
     ).encode()
     flags = list(binary_columns or [False] * len(columns))
     openers = [b"_binary'" if flag else b"'" for flag in flags]
@@ -110,14 +115,20 @@ def insert_statements(
         yield b"".join(pieces), count
 
 
-def _quote(name: str) -> str:
-    """A quoted identifier, as :func:`parity.targets.database.quote_identifier` writes it."""
+def quote_identifier(name: str) -> str:
+    """Quote a table or column name for MySQL (backticks, doubled inside).
+
+    >>> quote_identifier("wp_posts")
+    '`wp_posts`'
+    >>> quote_identifier("wp_po`sts")
+    '`wp_po``sts`'
+    """
     return "`" + name.replace("`", "``") + "`"
 
 
 def _encode_row(row: Sequence[bytes | None], openers: Sequence[bytes]) -> bytes:
     """One row's ``(...)`` value by value (NULLs, binary columns, non-bytes values)."""
-    escape_one = _escape_bytes
+    escape_one = escape_value
     return (
         b"("
         + b",".join(
