@@ -39,6 +39,7 @@ def build(force: bool = False) -> Path:
         "-fPIC",
         "-O2",
         "-Wall",
+        "-Wextra",
         "-Werror",
         "-std=c11",
         f"-I{include}",

@@ -13,6 +13,12 @@
  * in them (leftmost, longest first, never overlapping: Matcher.replace) and fix their
  * lengths; None whenever a touched token is not plain text (the Python readers then
  * take over, with the same result).
+ *
+ * json_document(...) is the one-pass rewrite of a JSON document (Matcher's
+ * replace_json_document) for the Python readers.
+ *
+ * engine(...) makes the compiled Rewriter.rewrite of one Rewriter (Engine.rewrite, below):
+ * the whole per-value rewrite in C for the common shapes, the rest handed to Python.
  */
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
@@ -60,7 +66,7 @@ static Py_ssize_t digits(const Scan *s, Py_ssize_t *pos) {
     Py_ssize_t p = *pos, v = 0;
     if (p >= s->limit || !is_digit(s->d[p])) return -1;
     while (p < s->limit && is_digit(s->d[p])) {
-        if (v < BIG) v = v * 10 + (s->d[p] - '0');
+        v = v <= (BIG - 9) / 10 ? v * 10 + (s->d[p] - '0') : BIG; /* no overflow */
         p++;
     }
     *pos = p;
@@ -448,7 +454,7 @@ done_keep:
 #undef CHECK
 }
 
-static PyObject *native_parse(PyObject *self, PyObject *args) {
+static PyObject *native_parse(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer buf;
     Py_ssize_t start, end;
     if (!PyArg_ParseTuple(args, "y*nn", &buf, &start, &end)) return NULL;
@@ -770,7 +776,7 @@ out:
 
 /* quick_serialized(data, start, end, anchors, needles, replacements, kept)
  *   -> None, or (new data or data itself, counts per needle) */
-static PyObject *native_quick_serialized(PyObject *self, PyObject *args) {
+static PyObject *native_quick_serialized(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *data_obj, *anchors, *needles, *reps, *kept;
     Py_ssize_t start, end;
     if (!PyArg_ParseTuple(args, "SnnO!O!O!O!", &data_obj, &start, &end, &PyTuple_Type, &anchors,
@@ -868,7 +874,7 @@ static int escape_u_in(const unsigned char *d, Py_ssize_t lo, Py_ssize_t hi) {
 /* json_document(data, needles, replacements, kept) -> None or (new data, counts): the
  * matcher's replace_json_document for a JSON document with no escaped quote or
  * backslash, when no replacement needs the literal's style. */
-static PyObject *native_json_document(PyObject *self, PyObject *args) {
+static PyObject *native_json_document(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *data_obj, *needles, *reps, *kept;
     if (!PyArg_ParseTuple(args, "SO!O!O!", &data_obj, &PyTuple_Type, &needles, &PyTuple_Type, &reps,
                           &PyTuple_Type, &kept))
@@ -963,6 +969,597 @@ out:
     return result;
 }
 
+/* ---- the whole rewrite of one value: Engine ------------------------------------------
+ *
+ * Engine(...).rewrite(value, *, where=None) is Rewriter.rewrite for the common cases,
+ * entirely in C: the anchor check (a value without an anchor is returned at once), then
+ * the readers of engine._Pass for layer "" without base64: a serialized value (its string
+ * tokens rewritten, serialized values and JSON documents nested in them read the same
+ * way, lengths fixed), a JSON document in one pass (with the escape checks of
+ * Matcher.escapes_hide_occurrences), or plain text. Every occurrence of a needle holds an
+ * anchor at a known offset, so the anchors are found once per value and the needles are
+ * only compared where an anchor is. Whenever the pure engine would do anything else (a
+ * malformed value, an occurrence in an object property name, a JSON document that must be
+ * read literal by literal, ...) the value is handed to the Python readers (fallback)
+ * before anything is counted, so the report and the bytes are the pure engine's. */
+
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} Buf;
+
+static int buf_grow(Buf *b, Py_ssize_t extra) {
+    if (b->n + extra <= b->cap) return 0;
+    Py_ssize_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + extra) cap *= 2;
+    char *p = PyMem_Realloc(b->p, (size_t)cap);
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_put(Buf *b, const char *s, Py_ssize_t n) {
+    if (n <= 0) return 0;
+    if (buf_grow(b, n) < 0) return -1;
+    memcpy(b->p + b->n, s, (size_t)n);
+    b->n += n;
+    return 0;
+}
+
+typedef struct {
+    Py_ssize_t start, needle;
+} Occ;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *tables;      /* the tuples whose bytes the arrays below point into */
+    PyObject *keys;        /* per needle: its report key (pair, encoding) */
+    PyObject *report;      /* the RewriteReport */
+    PyObject *report_dict; /* its __dict__ */
+    PyObject *fallback;    /* fallback(value, where): the Python readers, for a value declined */
+    PyObject *full;        /* full(value, where=...): Rewriter.rewrite, for a value not bytes */
+    Anchors an;
+    Needles nd;
+    const char **rep_json;
+    Py_ssize_t *rep_json_len;
+    Py_ssize_t *holder_anchor, *holder_offset;
+    int json_ok, json_forms;
+    Py_ssize_t window;
+    /* scratch, reused from value to value */
+    Py_ssize_t *hits; /* (start, anchor index) of every anchor occurrence, by start */
+    Py_ssize_t nhits, hits_cap;
+    Occ *occ;
+    Py_ssize_t occ_cap;
+    Py_ssize_t *counts;
+    Buf out;
+    Buf tmp[MAX_NESTING + 1];
+} Engine;
+
+static PyObject *str_values_seen, *str_values_scanned, *str_values_changed, *str_by_pair_encoding;
+
+/* report.<name> += 1 (report is a dataclass: its fields live in its __dict__) */
+static int bump(PyObject *dict, PyObject *name, Py_ssize_t by) {
+    PyObject *old = PyDict_GetItemWithError(dict, name);
+    if (old == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_AttributeError, name);
+        return -1;
+    }
+    Py_ssize_t v = PyLong_AsSsize_t(old);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    PyObject *now = PyLong_FromSsize_t(v + by);
+    if (now == NULL) return -1;
+    int r = PyDict_SetItem(dict, name, now);
+    Py_DECREF(now);
+    return r;
+}
+
+/* The first anchor occurrence starting at or after lo. */
+static Py_ssize_t first_hit(const Engine *e, Py_ssize_t lo) {
+    Py_ssize_t a = 0, b = e->nhits;
+    while (a < b) {
+        Py_ssize_t m = a + (b - a) / 2;
+        if (e->hits[2 * m] < lo) a = m + 1;
+        else b = m;
+    }
+    return a;
+}
+
+/* Matcher.occurrences over d[lo:hi) into e->occ (kept needles included): leftmost,
+ * longest at a position, never overlapping. Their number, or -1 on error. */
+static Py_ssize_t find_occ(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi) {
+    Py_ssize_t m = 0;
+    for (Py_ssize_t h = first_hit(e, lo); h < e->nhits; h++) {
+        Py_ssize_t hs = e->hits[2 * h], a = e->hits[2 * h + 1];
+        if (hs >= hi) break;
+        if (hs + e->an.len[a] > hi) continue;
+        for (Py_ssize_t i = 0; i < e->nd.n; i++) {
+            if (e->holder_anchor[i] != a) continue;
+            Py_ssize_t st = hs - e->holder_offset[i], len = e->nd.len[i];
+            if (st < lo || st + len > hi || memcmp(d + st, e->nd.data[i], (size_t)len) != 0)
+                continue;
+            if (m == e->occ_cap) {
+                Py_ssize_t cap = e->occ_cap ? e->occ_cap * 2 : 64;
+                Occ *grown = PyMem_Realloc(e->occ, (size_t)cap * sizeof(Occ));
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                e->occ = grown;
+                e->occ_cap = cap;
+            }
+            e->occ[m].start = st;
+            e->occ[m].needle = i;
+            m++;
+        }
+    }
+    /* by (start, needle): needles are longest first */
+    for (Py_ssize_t j = 1; j < m; j++) {
+        Occ x = e->occ[j];
+        Py_ssize_t k = j;
+        while (k > 0 && (e->occ[k - 1].start > x.start ||
+                         (e->occ[k - 1].start == x.start && e->occ[k - 1].needle > x.needle))) {
+            e->occ[k] = e->occ[k - 1];
+            k--;
+        }
+        e->occ[k] = x;
+    }
+    Py_ssize_t kept = 0, free_at = lo;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        if (e->occ[j].start < free_at) continue;
+        free_at = e->occ[j].start + e->nd.len[e->occ[j].needle];
+        e->occ[kept++] = e->occ[j];
+    }
+    return kept;
+}
+
+/* Matcher.replace (in_json=False) of d[lo:hi), appended to out. 1, or -1 on error. */
+static int rw_text(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi, Buf *out,
+                   int *changed) {
+    Py_ssize_t k = find_occ(e, d, lo, hi);
+    if (k < 0) return -1;
+    Py_ssize_t last = lo;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        Py_ssize_t i = e->occ[j].needle, st = e->occ[j].start;
+        if (e->nd.kept[i]) continue; /* a replacement already written: kept as it is */
+        if (buf_put(out, d + last, st - last) < 0 ||
+            buf_put(out, e->nd.rep[i], e->nd.rep_len[i]) < 0)
+            return -1;
+        e->counts[i]++;
+        *changed = 1;
+        last = st + e->nd.len[i];
+    }
+    if (buf_put(out, d + last, hi - last) < 0) return -1;
+    return 1;
+}
+
+static int lower_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+
+/* matcher._ODD_ESCAPE at the backslash u[p], the data ending at high (the regex's endpos):
+ * an escape other than \/ and lower-case \u of non-ASCII. */
+static int odd_escape_at(const unsigned char *u, Py_ssize_t p, Py_ssize_t high) {
+    Py_ssize_t q = p + 1;
+    if (q < high && u[q] == '/') return 0;
+    if (q + 4 < high && u[q] == 'u') {
+        unsigned char a = u[q + 1], b = u[q + 2], c = u[q + 3], x = u[q + 4];
+        if (a == '0' && b == '0' && (c == '8' || c == '9' || (c >= 'a' && c <= 'f')) && lower_hex(x))
+            return 0;
+        if (a == '0' && b != '0' && lower_hex(b) && lower_hex(c) && lower_hex(x)) return 0;
+        if (a != '0' && lower_hex(a) && lower_hex(b) && lower_hex(c) && lower_hex(x)) return 0;
+    }
+    return 1;
+}
+
+static int has_pair(const unsigned char *u, Py_ssize_t low, Py_ssize_t high, char a, char b) {
+    for (Py_ssize_t p = low; p + 1 < high; p++)
+        if (u[p] == (unsigned char)a && u[p + 1] == (unsigned char)b) return 1;
+    return 0;
+}
+
+/* The three checks of escapes_hide_occurrences over u[low:high). */
+static int odd_in(const Engine *e, const unsigned char *u, Py_ssize_t low, Py_ssize_t high) {
+    for (Py_ssize_t p = low; p < high; p++) {
+        if (u[p] != '\\') continue;
+        if (!e->json_forms || odd_escape_at(u, p, high)) return 1;
+    }
+    return 0;
+}
+
+static int mixed_slash(const unsigned char *u, Py_ssize_t low, Py_ssize_t high) {
+    if (!has_pair(u, low, high, '\\', '/')) return 0;
+    for (Py_ssize_t p = low; p < high; p++) /* (?<!\\)/ : the look-behind sees before low */
+        if (u[p] == '/' && !(p > 0 && u[p - 1] == '\\')) return 1;
+    return 0;
+}
+
+static int mixed_unicode(const unsigned char *u, Py_ssize_t low, Py_ssize_t high) {
+    if (!has_pair(u, low, high, '\\', 'u')) return 0;
+    for (Py_ssize_t p = low; p < high; p++)
+        if (u[p] >= 0x80) return 1;
+    return 0;
+}
+
+/* Matcher.escapes_hide_occurrences of the JSON document d[lo:hi). */
+static int escapes_hide(const Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi) {
+    const unsigned char *u = (const unsigned char *)d + lo;
+    Py_ssize_t n = hi - lo;
+    if (memchr(u, '\\', (size_t)n) == NULL) return 0;
+    if (!odd_in(e, u, 0, n) && !mixed_slash(u, 0, n) && !mixed_unicode(u, 0, n)) return 0;
+    for (Py_ssize_t h = first_hit(e, lo); h < e->nhits; h++) {
+        Py_ssize_t hs = e->hits[2 * h] - lo, he = hs + e->an.len[e->hits[2 * h + 1]];
+        if (hs >= n) break;
+        if (he > n) continue;
+        Py_ssize_t low = hs - e->window, high = he + e->window;
+        if (low < 0) low = 0;
+        if (high > n) high = n;
+        if (memchr(u + low, '\\', (size_t)(high - low)) == NULL) continue;
+        if (odd_in(e, u, low, high) || mixed_slash(u, low, high) || mixed_unicode(u, low, high))
+            return 1;
+    }
+    return 0;
+}
+
+/* _Pass.read_json_document of d[lo:hi) when every replacement reads the same in JSON:
+ * 1 (appended to out), 0 (declined: the document must be read literal by literal), -1. */
+static int rw_json(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi, Buf *out,
+                   int *changed) {
+    const unsigned char *u = (const unsigned char *)d + lo;
+    Py_ssize_t n = hi - lo;
+    if (!e->json_ok) return 0;
+    if (has_pair(u, 0, n, '\\', '\\') || has_pair(u, 0, n, '\\', '"')) return 0;
+    if (escapes_hide(e, d, lo, hi)) return 0;
+    Py_ssize_t k = find_occ(e, d, lo, hi);
+    if (k < 0) return -1;
+    Py_ssize_t counted = 0, quotes = 0;
+    for (Py_ssize_t j = 0; j < k; j++) { /* first check, then write: nothing half done */
+        Py_ssize_t i = e->occ[j].needle;
+        if (e->nd.kept[i]) continue;
+        Py_ssize_t start = e->occ[j].start - lo, end = start + e->nd.len[i];
+        for (Py_ssize_t p = counted; p < start; p++) quotes += u[p] == '"';
+        counted = start;
+        Py_ssize_t lit = start;
+        while (lit > 0 && u[lit - 1] != '"') lit--;
+        if (quotes % 2 == 0 || memchr(e->nd.data[i], '"', (size_t)e->nd.len[i]) != NULL ||
+            (start && u[start - 1] == '\\') || escape_u_in(u, start - 5, start) ||
+            e->nd.data[i][e->nd.len[i] - 1] == '\\' || escape_u_in(u, end - 5, end) ||
+            nested_start(u, n, lit))
+            return 0;
+    }
+    Py_ssize_t last = lo;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        Py_ssize_t i = e->occ[j].needle, st = e->occ[j].start;
+        if (e->nd.kept[i]) continue;
+        if (buf_put(out, d + last, st - last) < 0 || buf_put(out, e->rep_json[i], e->rep_json_len[i]) < 0)
+            return -1;
+        e->counts[i]++;
+        *changed = 1;
+        last = st + e->nd.len[i];
+    }
+    if (buf_put(out, d + last, hi - last) < 0) return -1;
+    return 1;
+}
+
+/* engine._looks_json */
+static int looks_json(const unsigned char *u, Py_ssize_t n) {
+    Py_ssize_t a = 0, b = n;
+    while (a < b && (u[a] == ' ' || u[a] == '\t' || u[a] == '\n' || u[a] == '\r')) a++;
+    while (b > a && (u[b - 1] == ' ' || u[b - 1] == '\t' || u[b - 1] == '\n' || u[b - 1] == '\r'))
+        b--;
+    return b - a >= 2 && ((u[a] == '{' && u[b - 1] == '}') || (u[a] == '[' && u[b - 1] == ']'));
+}
+
+static int rw_value(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi, Buf *out,
+                    int *changed, int level);
+
+/* _Pass.read_serialized of the serialized value d[a:b) inside d[lo:hi). */
+static int rw_serialized(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t a,
+                         Py_ssize_t b, Buf *out, int *changed, int level) {
+    int status = -1;
+    Scan s;
+    memset(&s, 0, sizeof s);
+    s.d = (const unsigned char *)d + lo;
+    s.limit = b - lo;
+    s.len = hi - lo;
+    Py_ssize_t stop = scan(&s, a - lo);
+    PyMem_Free(s.objects);
+    Site *sites = s.csites;
+    Py_ssize_t nsites = s.ncsites;
+    if (stop == -2) goto out;
+    if (stop < 0 || stop != b - lo) { status = 0; goto out; } /* malformed: the readers report it */
+    Py_ssize_t last = lo, si = 0, last_index = -1;
+    Buf *tmp = &e->tmp[level];
+    for (Py_ssize_t h = first_hit(e, lo); h < e->nhits; h++) {
+        /* sites_touching: the site holding each anchor occurrence, once each */
+        Py_ssize_t ss = e->hits[2 * h] - lo, se = ss + e->an.len[e->hits[2 * h + 1]];
+        if (ss >= hi - lo) break;
+        if (se > hi - lo) continue;
+        while (si < nsites && sites[si].start <= ss) si++;
+        Py_ssize_t index = si - 1;
+        if (index < 0 || se > sites[index].end || index == last_index) continue;
+        last_index = index;
+        Site *site = &sites[index];
+        if (site->kind != VALUE && site->kind != KEY) { status = 0; goto out; }
+        Py_ssize_t cs = lo + site->start, ce = lo + site->end;
+        int sub = 0, r;
+        tmp->n = 0;
+        if (is_plain((const unsigned char *)d + cs, ce - cs)) r = rw_text(e, d, cs, ce, tmp, &sub);
+        else if (level + 1 < MAX_NESTING) r = rw_value(e, d, cs, ce, tmp, &sub, level + 1);
+        else r = 0;
+        if (r <= 0) { status = r; goto out; }
+        if (!sub) continue;
+        *changed = 1;
+        char digits_buf[32];
+        int nd = PyOS_snprintf(digits_buf, sizeof digits_buf, "%zd", tmp->n);
+        if (buf_put(out, d + last, lo + site->digits - last) < 0 || buf_put(out, digits_buf, nd) < 0 ||
+            buf_put(out, d + cs - 2, 2) < 0 || buf_put(out, tmp->p, tmp->n) < 0)
+            goto out;
+        last = ce;
+    }
+    if (buf_put(out, d + last, hi - last) < 0) goto out;
+    status = 1;
+out:
+    PyMem_Free(sites);
+    return status;
+}
+
+/* _Pass.value of d[lo:hi) (layer "", not a payload, no base64): 1 (appended to out),
+ * 0 (declined), -1 (error). Strings inside use e->tmp[level]. */
+static int rw_value(Engine *e, const char *d, Py_ssize_t lo, Py_ssize_t hi, Buf *out,
+                    int *changed, int level) {
+    const unsigned char *u = (const unsigned char *)d + lo;
+    Py_ssize_t a, b;
+    if (looks_serialized(u, hi - lo, &a, &b))
+        return rw_serialized(e, d, lo, hi, lo + a, lo + b, out, changed, level);
+    if (looks_json(u, hi - lo)) return rw_json(e, d, lo, hi, out, changed);
+    return rw_text(e, d, lo, hi, out, changed);
+}
+
+static int hit_cmp(const void *x, const void *y) {
+    const Py_ssize_t *a = x, *b = y;
+    if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static PyObject *engine_rewrite(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames) {
+    Engine *e = (Engine *)self;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs != 1 || nkw > 1 ||
+        (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "where") != 0)) {
+        PyErr_SetString(PyExc_TypeError, "rewrite(value, *, where=None)");
+        return NULL;
+    }
+    if (e->report_dict == NULL || e->fallback == NULL || e->full == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "engine is cleared");
+        return NULL;
+    }
+    PyObject *value = args[0], *where = nkw ? args[1] : Py_None;
+    if (!PyBytes_CheckExact(value)) return PyObject_Vectorcall(e->full, args, nargs, kwnames);
+    if (bump(e->report_dict, str_values_seen, 1) < 0) return NULL;
+    const char *d = PyBytes_AS_STRING(value);
+    Py_ssize_t len = PyBytes_GET_SIZE(value);
+    e->nhits = 0;
+    for (Py_ssize_t a = 0; a < e->an.n; a++) {
+        Py_ssize_t al = e->an.len[a], pos = 0;
+        for (;;) {
+            const char *hit = memmem(d + pos, (size_t)(len - pos), e->an.data[a], (size_t)al);
+            if (hit == NULL) break;
+            if (e->nhits == e->hits_cap) {
+                Py_ssize_t cap = e->hits_cap ? e->hits_cap * 2 : 64;
+                Py_ssize_t *grown = PyMem_Realloc(e->hits, (size_t)cap * 2 * sizeof(Py_ssize_t));
+                if (grown == NULL) return PyErr_NoMemory();
+                e->hits = grown;
+                e->hits_cap = cap;
+            }
+            e->hits[2 * e->nhits] = hit - d;
+            e->hits[2 * e->nhits + 1] = a;
+            e->nhits++;
+            pos = hit - d + 1;
+        }
+    }
+    if (e->nhits == 0) return Py_NewRef(value);
+    if (e->an.n > 1) qsort(e->hits, (size_t)e->nhits, 2 * sizeof(Py_ssize_t), hit_cmp);
+    memset(e->counts, 0, (size_t)(e->nd.n + 1) * sizeof(Py_ssize_t));
+    e->out.n = 0;
+    int changed = 0;
+    int status = rw_value(e, d, 0, len, &e->out, &changed, 0);
+    if (status < 0) return NULL;
+    if (status == 0) {
+        PyObject *call[2] = {value, where};
+        return PyObject_Vectorcall(e->fallback, call, 2, NULL);
+    }
+    if (bump(e->report_dict, str_values_scanned, 1) < 0) return NULL;
+    if (changed) {
+        PyObject *totals = PyDict_GetItemWithError(e->report_dict, str_by_pair_encoding);
+        if (totals == NULL) {
+            if (!PyErr_Occurred()) PyErr_SetObject(PyExc_AttributeError, str_by_pair_encoding);
+            return NULL;
+        }
+        if (!PyDict_Check(totals)) {
+            PyErr_SetString(PyExc_TypeError, "by_pair_encoding must be a Counter");
+            return NULL;
+        }
+        Py_INCREF(totals);
+        for (Py_ssize_t i = 0; i < e->nd.n; i++) {
+            if (!e->counts[i]) continue;
+            PyObject *key = PyTuple_GET_ITEM(e->keys, i);
+            PyObject *old = PyDict_GetItemWithError(totals, key);
+            Py_ssize_t v = 0;
+            if (old != NULL) v = PyLong_AsSsize_t(old);
+            if ((old == NULL || v == -1) && PyErr_Occurred()) { Py_DECREF(totals); return NULL; }
+            PyObject *now = PyLong_FromSsize_t(v + e->counts[i]);
+            if (now == NULL || PyDict_SetItem(totals, key, now) < 0) {
+                Py_XDECREF(now);
+                Py_DECREF(totals);
+                return NULL;
+            }
+            Py_DECREF(now);
+        }
+        Py_DECREF(totals);
+    }
+    if (!changed || (e->out.n == len && memcmp(e->out.p, d, (size_t)len) == 0))
+        return Py_NewRef(value);
+    PyObject *result = PyBytes_FromStringAndSize(e->out.p, e->out.n);
+    if (result == NULL) return NULL;
+    if (bump(e->report_dict, str_values_changed, 1) < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    return result;
+}
+
+static int engine_traverse(PyObject *self, visitproc visit, void *arg) {
+    Engine *e = (Engine *)self;
+    Py_VISIT(e->tables);
+    Py_VISIT(e->keys);
+    Py_VISIT(e->report);
+    Py_VISIT(e->report_dict);
+    Py_VISIT(e->fallback);
+    Py_VISIT(e->full);
+    return 0;
+}
+
+static int engine_clear(PyObject *self) {
+    Engine *e = (Engine *)self;
+    Py_CLEAR(e->report);
+    Py_CLEAR(e->report_dict);
+    Py_CLEAR(e->fallback);
+    Py_CLEAR(e->full);
+    /* tables and keys hold no reference back: kept until dealloc, the arrays point into them */
+    return 0;
+}
+
+static void engine_dealloc(PyObject *self) {
+    Engine *e = (Engine *)self;
+    PyObject_GC_UnTrack(self);
+    engine_clear(self);
+    Py_CLEAR(e->tables);
+    Py_CLEAR(e->keys);
+    PyMem_Free(e->an.data);
+    PyMem_Free(e->an.len);
+    free_needles(&e->nd);
+    PyMem_Free(e->rep_json);
+    PyMem_Free(e->rep_json_len);
+    PyMem_Free(e->holder_anchor);
+    PyMem_Free(e->holder_offset);
+    PyMem_Free(e->hits);
+    PyMem_Free(e->occ);
+    PyMem_Free(e->counts);
+    PyMem_Free(e->out.p);
+    for (int i = 0; i <= MAX_NESTING; i++) PyMem_Free(e->tmp[i].p);
+    PyObject_GC_Del(self);
+}
+
+static PyMethodDef engine_methods[] = {
+    {"rewrite", (PyCFunction)(void (*)(void))engine_rewrite, METH_FASTCALL | METH_KEYWORDS,
+     "rewrite(value, *, where=None) -> bytes: Rewriter.rewrite (see the module)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject EngineType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "parity.rewrite._native.Engine",
+    .tp_basicsize = sizeof(Engine),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The compiled per-value rewrite of one Rewriter (made by engine()).",
+    .tp_traverse = engine_traverse,
+    .tp_clear = engine_clear,
+    .tp_dealloc = engine_dealloc,
+    .tp_methods = engine_methods,
+};
+
+/* engine(anchors, needles, replacements, json_replacements, kept, holder_anchor,
+ *        holder_offset, keys, json_ok, json_forms, window, report, fallback, full) */
+static PyObject *native_engine(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *anchors, *needles, *reps, *reps_json, *kept, *h_anchor, *h_offset, *keys;
+    PyObject *report, *fallback, *full;
+    int json_ok, json_forms;
+    Py_ssize_t window;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O!ppnOOO", &PyTuple_Type, &anchors, &PyTuple_Type,
+                          &needles, &PyTuple_Type, &reps, &PyTuple_Type, &reps_json, &PyTuple_Type,
+                          &kept, &PyTuple_Type, &h_anchor, &PyTuple_Type, &h_offset, &PyTuple_Type,
+                          &keys, &json_ok, &json_forms, &window, &report, &fallback, &full))
+        return NULL;
+    Py_ssize_t k = PyTuple_GET_SIZE(needles);
+    if (PyTuple_GET_SIZE(reps) != k || PyTuple_GET_SIZE(reps_json) != k || PyTuple_GET_SIZE(kept) != k ||
+        PyTuple_GET_SIZE(h_anchor) != k || PyTuple_GET_SIZE(h_offset) != k ||
+        PyTuple_GET_SIZE(keys) != k || PyTuple_GET_SIZE(anchors) == 0 || window < 0 ||
+        !PyCallable_Check(fallback) || !PyCallable_Check(full)) {
+        PyErr_SetString(PyExc_ValueError, "bad engine tables");
+        return NULL;
+    }
+    Engine *e = PyObject_GC_New(Engine, &EngineType);
+    if (e == NULL) return NULL;
+    /* everything after PyObject_HEAD starts zeroed */
+    memset((char *)e + sizeof(PyObject), 0, sizeof(Engine) - sizeof(PyObject));
+    e->tables = Py_BuildValue("(OOOO)", anchors, needles, reps, reps_json);
+    e->keys = Py_NewRef(keys);
+    e->report = Py_NewRef(report);
+    e->report_dict = PyObject_GetAttrString(report, "__dict__");
+    e->fallback = Py_NewRef(fallback);
+    e->full = Py_NewRef(full);
+    e->json_ok = json_ok;
+    e->json_forms = json_forms;
+    e->window = window;
+    PyObject_GC_Track((PyObject *)e);
+    if (e->tables == NULL || e->report_dict == NULL) goto fail;
+    if (!PyDict_Check(e->report_dict)) {
+        PyErr_SetString(PyExc_TypeError, "the report's __dict__ is not a dict");
+        goto fail;
+    }
+    Py_ssize_t na = PyTuple_GET_SIZE(anchors);
+    e->an.n = na;
+    e->an.data = PyMem_Calloc((size_t)na + 1, sizeof(char *));
+    e->an.len = PyMem_Calloc((size_t)na + 1, sizeof(Py_ssize_t));
+    e->rep_json = PyMem_Calloc((size_t)k + 1, sizeof(char *));
+    e->rep_json_len = PyMem_Calloc((size_t)k + 1, sizeof(Py_ssize_t));
+    e->holder_anchor = PyMem_Calloc((size_t)k + 1, sizeof(Py_ssize_t));
+    e->holder_offset = PyMem_Calloc((size_t)k + 1, sizeof(Py_ssize_t));
+    e->counts = PyMem_Calloc((size_t)k + 1, sizeof(Py_ssize_t));
+    if (!e->an.data || !e->an.len || !e->rep_json || !e->rep_json_len || !e->holder_anchor ||
+        !e->holder_offset || !e->counts) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t a = 0; a < na; a++) {
+        PyObject *anchor = PyTuple_GET_ITEM(anchors, a);
+        if (!PyBytes_Check(anchor) || PyBytes_GET_SIZE(anchor) == 0) {
+            PyErr_SetString(PyExc_TypeError, "anchors must be non-empty bytes");
+            goto fail;
+        }
+        e->an.data[a] = PyBytes_AS_STRING(anchor);
+        e->an.len[a] = PyBytes_GET_SIZE(anchor);
+    }
+    if (load_needles(needles, reps, kept, &e->nd) < 0) goto fail;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *r = PyTuple_GET_ITEM(reps_json, i);
+        if (!PyBytes_Check(r)) {
+            PyErr_SetString(PyExc_TypeError, "replacements must be bytes");
+            goto fail;
+        }
+        e->rep_json[i] = PyBytes_AS_STRING(r);
+        e->rep_json_len[i] = PyBytes_GET_SIZE(r);
+        Py_ssize_t ha = PyLong_AsSsize_t(PyTuple_GET_ITEM(h_anchor, i));
+        Py_ssize_t ho = PyLong_AsSsize_t(PyTuple_GET_ITEM(h_offset, i));
+        if (PyErr_Occurred()) goto fail;
+        /* every needle holds its anchor: an.data[ha] == needle[ho : ho + len] */
+        if (ha < 0 || ha >= na || ho < 0 || ho + e->an.len[ha] > e->nd.len[i] ||
+            memcmp(e->nd.data[i] + ho, e->an.data[ha], (size_t)e->an.len[ha]) != 0) {
+            PyErr_SetString(PyExc_ValueError, "a needle does not hold its anchor");
+            goto fail;
+        }
+        e->holder_anchor[i] = ha;
+        e->holder_offset[i] = ho;
+    }
+    return (PyObject *)e;
+fail:
+    Py_DECREF(e);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"parse", native_parse, METH_VARARGS,
      "parse(data, start, end) -> list of (kind, digits, start, end): the string-like tokens "
@@ -973,16 +1570,30 @@ static PyMethodDef methods[] = {
     {"json_document", native_json_document, METH_VARARGS,
      "json_document(data, needles, replacements, kept) -> None or (new data, counts per "
      "needle): a JSON document rewritten in one pass (Matcher.replace_json_document)."},
+    {"engine", native_engine, METH_VARARGS,
+     "engine(anchors, needles, replacements, json_replacements, kept, holder_anchor, "
+     "holder_offset, keys, json_ok, json_forms, window, report, fallback, full) -> Engine: "
+     "the compiled per-value rewrite of one Rewriter."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_native", "parity's compiled rewrite hot paths.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
+    str_values_seen = PyUnicode_InternFromString("values_seen");
+    str_values_scanned = PyUnicode_InternFromString("values_scanned");
+    str_values_changed = PyUnicode_InternFromString("values_changed");
+    str_by_pair_encoding = PyUnicode_InternFromString("by_pair_encoding");
+    if (!str_values_seen || !str_values_scanned || !str_values_changed || !str_by_pair_encoding ||
+        PyType_Ready(&EngineType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Malformed = PyErr_NewException("parity.rewrite._native.Malformed", PyExc_ValueError, NULL);
     if (Malformed == NULL || PyModule_AddObjectRef(m, "Malformed", Malformed) < 0) {
         Py_DECREF(m);

@@ -20,6 +20,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Sequence
+from types import MethodType
 from typing import NamedTuple
 
 from parity.errors import MalformedPhpValue
@@ -33,6 +34,7 @@ from parity.rewrite.native import (
     json_document_for,
     parser_for,
     quick_for,
+    value_engine_for,
 )
 from parity.rewrite.pairs import validate_pairs
 from parity.rewrite.report import DEFAULT_CAP, RewriteReport
@@ -449,7 +451,9 @@ class Rewriter:
     ``repair`` recomputes the string lengths of malformed serialized values before
     rewriting them; ``base64`` also rewrites inside base64 of serialized data.
     ``engine`` is ``native`` (the compiled hot paths) or ``pure`` (the reference); by
-    default the compiled one when it is built (see :mod:`parity.rewrite.native`).
+    default the compiled one when it is built (see :mod:`parity.rewrite.native`). On the
+    compiled engine :meth:`rewrite` is a C method of this instance that counts into the
+    ``report`` made here (merge other reports into it rather than replacing it).
     """
 
     def __init__(
@@ -476,6 +480,32 @@ class Rewriter:
         self._anchors = self.matcher.anchors
         self._single_anchor = self._anchors[0] if len(self._anchors) == 1 else None
         self.report = RewriteReport(self.pairs, cap=cap)
+        self._install_compiled()
+
+    def _install_compiled(self) -> None:
+        """On the compiled engine, make :meth:`rewrite` the C one for this instance: one
+        C call per value, which hands the values it does not take to the Python readers
+        (:meth:`_rewrite_found`) with the same result."""
+        if self.base64:  # base64 layers are read by the Python readers only
+            return
+        compiled = value_engine_for(
+            self.engine,
+            self.matcher,
+            self.report,
+            self._rewrite_found,
+            MethodType(Rewriter.rewrite, self),
+        )
+        if compiled is not None:
+            vars(self)["rewrite"] = compiled
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(vars(self))
+        state.pop("rewrite", None)  # the compiled method is rebuilt, not pickled
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        vars(self).update(state)
+        self._install_compiled()
 
     def rewrite(self, value: bytes, *, where: str | None = None) -> bytes:
         """``value`` with every occurrence replaced; the same object if none was found.
@@ -496,6 +526,11 @@ class Rewriter:
                     break
             else:
                 return value
+        return self._rewrite_found(value, where)
+
+    def _rewrite_found(self, value: bytes, where: str | None) -> bytes:
+        """:meth:`rewrite` of a value that holds an anchor."""
+        report = self.report
         report.values_scanned += 1
         passes = _Pass(
             self.matcher,

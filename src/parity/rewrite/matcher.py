@@ -151,6 +151,17 @@ class Matcher:
                 holders.setdefault(anchor, []).append((needle, needle.index(anchor)))
         self._holders = list(holders.items())
         self._unanchored = tuple(unanchored)
+        #: For the compiled engine: per needle (longest first), the index in ``anchors``
+        #: of the anchor it holds and where; None if some needle holds no anchor.
+        self.native_holders: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+        if not unanchored:
+            where = {
+                n: (self.anchors.index(a), at) for a, held in holders.items() for n, at in held
+            }
+            self.native_holders = (
+                tuple(where[needle][0] for needle in self.needles),
+                tuple(where[needle][1] for needle in self.needles),
+            )
         self._pattern = re.compile(b"|".join(re.escape(needle) for needle in self.needles))
         self._replace_text = {n: hit.replace for n, hit in self.table.items()}
         self._replace_json = {n: hit.replace_in_json for n, hit in self.table.items()}

@@ -1,9 +1,10 @@
 """Which rewrite engine runs: the compiled one (``parity.rewrite._native``) or pure Python.
 
 The compiled extension is built by ``scripts/bootstrap`` (``scripts/build_native.py``)
-from ``_native.c``. It implements the hot paths of the matched path (the serialized
-scanner with its validation, used for every value that holds a possible occurrence)
-with exactly the pure engine's results; the pure-Python engine stays the reference, and
+from ``_native.c``. It implements the hot paths (the serialized scanner with its
+validation, used for every value that holds a possible occurrence, and the whole
+per-value rewrite of the common shapes, :func:`value_engine_for`) with exactly the pure
+engine's results; the pure-Python engine stays the reference, and
 a differential test requires byte-identical output from both. When the extension is not
 built, everything works on the pure engine; ``parity doctor`` says which one is active.
 
@@ -15,9 +16,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 from parity.errors import MalformedPhpValue
 from parity.rewrite import serialized
+from parity.rewrite.matcher import Matcher
+from parity.rewrite.report import RewriteReport
 
 __all__ = [
     "ENGINES",
@@ -29,6 +33,7 @@ __all__ = [
     "json_document_for",
     "parser_for",
     "quick_for",
+    "value_engine_for",
 ]
 
 #: Engine names a Rewriter accepts.
@@ -126,3 +131,47 @@ def json_document_for(engine: str) -> JsonDocument | None:
         return None
     document: JsonDocument = _NATIVE.json_document
     return document
+
+
+#: rewrite(value, *, where=None) -> bytes
+Rewrite = Callable[..., bytes]
+
+
+def value_engine_for(
+    engine: str,
+    matcher: Matcher,
+    report: RewriteReport,
+    fallback: Callable[[bytes, str | None], bytes],
+    full: Rewrite,
+) -> Rewrite | None:
+    """The whole per-value rewrite in C (``Rewriter.rewrite``), or None if it cannot run.
+
+    It counts into ``report`` as the Python method does, returns a value without an anchor
+    at once, and rewrites serialized values (with serialized values and JSON documents
+    nested in their strings), JSON documents and plain text itself; any other value that
+    holds an anchor goes to ``fallback(value, where)`` (the Python readers) before
+    anything is counted, and anything but ``bytes`` to ``full``. None on the pure engine
+    and when a needle holds no anchor (the compiled matcher finds needles by anchor).
+    """
+    holders = matcher.native_holders
+    if engine != "native" or _NATIVE is None or holders is None:
+        return None
+    needles, replacements, kept = matcher.native_tables
+    made: Any = _NATIVE.engine(
+        matcher.anchors,
+        needles,
+        replacements,
+        matcher.native_json_replacements,
+        kept,
+        holders[0],
+        holders[1],
+        matcher.native_hits,
+        matcher.json_safe,
+        matcher.json_forms,
+        matcher.window,
+        report,
+        fallback,
+        full,
+    )
+    rewrite: Rewrite = made.rewrite
+    return rewrite
