@@ -13,6 +13,11 @@ measures, each into an emptied staging:
 * the WordPress-side path (php-cli calling wp_insert_post) on ``--wp-count`` articles.
 
     .venv/bin/python benchmarks/bench_import.py [--count 20000] [--wp-count 500] [--out FILE]
+        [--repeat 3] [--server-set innodb_log_file_size=268435456 ...]
+
+``--server-set NAME=VALUE`` (repeatable) sets a global variable of the sandbox's MariaDB
+before anything is measured (``SET GLOBAL``; the sandbox's own settings are unchanged):
+to measure what a larger buffer pool or redo log would give, baseline included.
 
 Prints the figures and the ratio to the baseline; writes them as markdown to
 benchmarks/results_import.md (or --out). The sandbox is stopped and purged at the end.
@@ -175,6 +180,13 @@ def main() -> None:
     parser.add_argument("--wp-count", type=int, default=500, help="articles through WordPress")
     parser.add_argument("--repeat", type=int, default=3, help="timed --direct runs")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results_import.md"))
+    parser.add_argument(
+        "--server-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="SET GLOBAL on the sandbox's MariaDB before measuring (repeatable)",
+    )
     args = parser.parse_args()
     offset = int(os.environ.get("PARITY_BENCH_PORT_OFFSET", "980"))
     cores = os.cpu_count() or 1
@@ -190,6 +202,11 @@ def main() -> None:
                 **sandbox.root_connect_args(), database="wp_staging", autocommit=True,
                 charset="utf8mb4",
             )  # fmt: skip
+            for setting in args.server_set:
+                name, _, value = setting.partition("=")
+                if not name.replace("_", "").isalnum() or not value.isdigit():
+                    raise SystemExit(f"--server-set {setting}: expected NAME=<whole number>")
+                root.cursor().execute(f"SET GLOBAL {name} = {value}")
             folder = work / "articles"
             write_articles_dir(synthesize(args.count, seed=2026), folder)
             wp_folder = work / "wp-articles"
@@ -250,14 +267,18 @@ def write_results(
     load_before: float,
     load_after: float,
 ) -> None:
-    command = "PARITY_BENCH_PORT_OFFSET=980 .venv/bin/python benchmarks/bench_import.py"
+    offset = os.environ.get("PARITY_BENCH_PORT_OFFSET", "980")
+    command = f"PARITY_BENCH_PORT_OFFSET={offset} .venv/bin/python benchmarks/bench_import.py"
     command += f" --count {args.count} --wp-count {args.wp_count} --repeat {args.repeat}"
+    command += "".join(f" --server-set {setting}" for setting in args.server_set)
+    server_set = f"; set for this run: {', '.join(args.server_set)}" if args.server_set else ""
     lines = [
         "## Content import (`benchmarks/bench_import.py`)",
         "",
         f"- date: {date.today().isoformat()}",
         f"- machine: {cores} cores, {platform.system()} {platform.machine()},"
-        f" Python {platform.python_version()}; sandbox MariaDB (64 MB buffer pool)",
+        f" Python {platform.python_version()}; sandbox MariaDB (64 MB buffer pool,"
+        f" 16 MB redo log){server_set}",
         f"- load average (1 min) before / after: {load_before:.1f} / {load_after:.1f}"
         " (the machine is shared)",
         f"- command: `{command}`",

@@ -64,6 +64,11 @@ def parse_article(text: str, *, source: str = "<string>") -> Article:
 
     Raises ``MalformedArticle`` ("<source> line <n>: expected ..., found ...; fix: ...").
     """
+    # Almost every file has the canonical shape, which _fast_parse reads in one pass;
+    # anything it is not sure of (every error included) goes to the full parser.
+    article = _fast_parse(text)
+    if article is not None:
+        return article
     return _Parser(source).parse(text)
 
 
@@ -460,3 +465,252 @@ class _Cursor:
         while self.peek_item_like():
             items.append(self.take(prefix))
         return items
+
+
+# --- the fast path -----------------------------------------------------------------------
+# The common case, a file in the canonical shape, read in one pass with no error
+# reporting: every rule the full parser and the model check is checked here too, and the
+# models are then built without validating them again. Any doubt returns None and the
+# full parser reads the file (and reports its error); tests/unit/content/
+# test_parse_fast_path.py holds the two to giving equal results.
+
+_new_instance = object.__setattr__
+_ITEM_AT = len(ITEM_PREFIX)
+_NESTED_AT = len(NESTED_ITEM_PREFIX)
+_SENTENCE_LIKE = ends_like_sentence
+# Lines that are, or could be read as, list items (the full parser decides those).
+_ITEM_LIKE_START = (" ", "\t", "•")
+
+
+def _model(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """An instance of ``cls`` holding ``values`` (already checked), as validation makes it."""
+    instance = cls.__new__(cls)
+    _new_instance(instance, "__dict__", values)
+    _new_instance(instance, "__pydantic_fields_set__", fields_set)
+    _new_instance(instance, "__pydantic_extra__", None)
+    _new_instance(instance, "__pydantic_private__", None)
+    return instance
+
+
+@dataclass(frozen=True, slots=True)
+class _FastRecord:
+    """How to read one record model: its class and ``(name, head, kind)`` per line."""
+
+    model: type[BaseModel]
+    lines: tuple[tuple[str, str, str], ...]
+    names: frozenset[str]
+
+
+def _fast_record(field: MetaField, prefix: str) -> _FastRecord:
+    assert field.record is not None
+    return _FastRecord(
+        field.record,
+        tuple((f.name, f"{prefix}{f.label}{KEY_SEPARATOR}", f.kind) for f in field.fields),
+        frozenset(f.name for f in field.fields),
+    )
+
+
+_FAST_META = tuple(
+    (
+        field.name,
+        field.label,
+        field.kind,
+        _fast_record(field, NESTED_ITEM_PREFIX if field.kind == "records" else ITEM_PREFIX)
+        if field.record is not None
+        else None,
+    )
+    for field in META_FIELDS
+)
+_META_NAMES = frozenset(field.name for field in META_FIELDS)
+_ARTICLE_NAMES = frozenset(Article.model_fields)
+
+
+def _whole_number(raw: str) -> int | None:
+    if raw.isdigit() and raw.isascii() and (raw[0] != "0" or raw == "0"):
+        return int(raw)
+    return None
+
+
+def _fast_parse(text: str) -> Article | None:
+    """The article, if ``text`` has the canonical shape and breaks no rule; else None."""
+    if not text or "\r" in text or text[0] == "\ufeff":
+        return None
+    final_newline = text[-1] == "\n"
+    body = text[:-1] if final_newline else text
+    if not body or body[0] == "\n" or body[-1] == "\n" or "\n\n\n" in body:
+        return None  # blank lines at either end, or two in a row
+    blocks = [block.split("\n") for block in body.split("\n\n")]
+    for lines in blocks:
+        for line in lines:
+            if line[-1].isspace():
+                return None  # trailing whitespace
+    if len(blocks) < 4 or blocks[-1] != [SIMILAR_POSTS]:
+        return None
+    title_lines, heading_lines = blocks[0], blocks[-3]
+    if len(title_lines) != 1 or len(heading_lines) != 1:
+        return None
+    title = title_lines[0]
+    site = heading_lines[0]
+    if title[0].isspace() or not site.endswith(META_HEADING_SUFFIX):
+        return None
+    site = site[: -len(META_HEADING_SUFFIX)]
+    if not site or site[0].isspace() or site[-1].isspace():
+        return None
+    body_parts = _fast_body(blocks[1:-3])
+    meta = _fast_meta(blocks[-2])
+    if body_parts is None or meta is None:
+        return None
+    values = {
+        "title": title,
+        "intro": body_parts[0],
+        "sections": body_parts[1],
+        "site": site,
+        "meta": meta,
+        "final_newline": final_newline,
+    }
+    return _model(Article, values, set(_ARTICLE_NAMES))
+
+
+def _fast_body(blocks: list[list[str]]) -> tuple[list[_BodyBlock], list[Section]] | None:
+    intro: list[_BodyBlock] = []
+    sections: list[Section] = []
+    current = intro
+    for lines in blocks:
+        first = lines[0]
+        block: _BodyBlock
+        if first.lstrip(" \t").startswith("•"):
+            items = []
+            for line in lines:
+                if not line.startswith(ITEM_PREFIX) or len(line) == _ITEM_AT:
+                    return None
+                item = line[_ITEM_AT:]
+                if item[0].isspace():
+                    return None
+                items.append(item)
+            block = _model(BulletList, {"kind": "bullets", "items": items}, {"items"})
+        elif first[0].isspace():
+            return None
+        elif len(lines) == 1:
+            if not _SENTENCE_LIKE(first):
+                current = []
+                values = {"heading": first, "blocks": current}
+                sections.append(_model(Section, values, {"heading", "blocks"}))
+                continue
+            block = _model(Paragraph, {"kind": "paragraph", "text": first}, {"text"})
+        elif len(lines) == 2:
+            caption_line = lines[1]
+            caption, mark, source = caption_line.rpartition(IMAGE_SOURCE_MARK)
+            if (
+                not mark
+                or not caption
+                or not source
+                or caption_line[0].isspace()
+                or caption[-1].isspace()
+                or source[0].isspace()
+            ):
+                return None
+            values = {"kind": "image", "alt": first, "caption": caption, "source": source}
+            block = _model(ImageRef, values, {"alt", "caption", "source"})
+        else:
+            return None
+        current.append(block)
+    return intro, sections
+
+
+def _fast_meta(lines: list[str]) -> PostMeta | None:
+    count = len(lines)
+    at = 0
+    values: dict[str, Any] = {}
+    for name, label, kind, record in _FAST_META:
+        if at >= count:
+            return None
+        line = lines[at]
+        at += 1
+        if kind == "text" or kind == "int":
+            if not line.startswith(label):
+                return None
+            raw = line[len(label) :]
+            if kind == "text":
+                if raw and raw[0].isspace():
+                    return None
+                values[name] = raw
+            else:
+                number = _whole_number(raw)
+                if number is None:
+                    return None
+                values[name] = number
+            continue
+        if line != label:
+            return None
+        if kind == "list":
+            items = []
+            while at < count:
+                line = lines[at]
+                if not line.startswith(ITEM_PREFIX):
+                    if line.startswith(_ITEM_LIKE_START):
+                        return None
+                    break
+                if len(line) == _ITEM_AT or line[_ITEM_AT].isspace():
+                    return None
+                items.append(line[_ITEM_AT:])
+                at += 1
+            values[name] = items
+            continue
+        assert record is not None
+        if kind == "record":
+            found = _fast_record_at(lines, at, record)
+            if found is None:
+                return None
+            values[name] = found
+            at += len(record.lines)
+            continue
+        records = []
+        while at < count:
+            line = lines[at]
+            if not line.startswith(NESTED_ITEM_PREFIX):
+                if line.startswith(_ITEM_LIKE_START):
+                    return None
+                break
+            found = _fast_record_at(lines, at, record)
+            if found is None:
+                return None
+            records.append(found)
+            at += len(record.lines)
+        values[name] = records
+    if at != count:
+        return None
+    return _model(PostMeta, values, set(_META_NAMES))
+
+
+def _fast_record_at(lines: list[str], at: int, record: _FastRecord) -> BaseModel | None:
+    if at + len(record.lines) > len(lines):
+        return None
+    values: dict[str, object] = {}
+    for name, head, kind in record.lines:
+        line = lines[at]
+        at += 1
+        if not line.startswith(head):
+            return None
+        raw = line[len(head) :]
+        value: object
+        if kind == "text":
+            if not raw or raw[0].isspace():
+                return None
+            value = raw
+        elif kind == "int":
+            value = _whole_number(raw)
+            if value is None:
+                return None
+        elif kind == "bool":
+            if raw != "0" and raw != "1":
+                return None
+            value = raw == "1"
+        else:
+            if not ISO_DATE.fullmatch(raw):
+                return None
+            try:
+                value = dt.date.fromisoformat(raw)
+            except ValueError:
+                return None
+        values[name] = value
+    return _model(record.model, values, set(record.names))

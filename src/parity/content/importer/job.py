@@ -87,6 +87,8 @@ def statement_bytes(post: PostData) -> int:
 
 def _rough_chars(post: PostData) -> int:
     """An upper bound, in characters, of the text of the post's largest statement."""
+    if post.bulk is not None:  # already rendered: the literals' own lengths
+        return max(len(post.bulk.text_columns), len(post.bulk.meta_rows))
     meta = sum(len(k) + len(v) for k, v in post.stored_meta)
     return max(len(post.content) + len(post.title) + len(post.excerpt), meta)
 

@@ -13,12 +13,14 @@ through WordPress they write side by side.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from parity.config import Settings
 from parity.content.importer.job import STATUSES, ImportWork, content_import_job
+from parity.content.importer.postdata import SOURCE_ID_KEY, PostData
 from parity.content.importer.service import (
     ImportRequest,
     WordPressLocation,
@@ -26,10 +28,10 @@ from parity.content.importer.service import (
     environment_lease,
 )
 from parity.content.importer.sources import ArticleSource
-from parity.content.importer.wordpress_state import WordPressState
+from parity.content.importer.wordpress_state import DEAD_STATUSES, LivePost, WordPressState
 from parity.content.importer.writer import NewPost, Outcome, PostUpdate, PostWriter, Snapshot
 from parity.errors import InputError
-from parity.jobs.model import ItemResult, Job, PendingItem, RunLog
+from parity.jobs.model import Item, ItemResult, Job, PendingItem, RunLog, Step
 from parity.jobs.records import RunRecord
 from parity.jobs.runner import Runner
 from parity.jobs.settings import jobs_settings
@@ -136,7 +138,84 @@ class _WriterOnFirstWrite:
 
 
 class _OwnConnection(ImportWork):
-    """A worker's import work: it closes the connection it opened."""
+    """A worker's import work: it closes the connection it opened, and it reads only
+    what its batch needs: the ledger's done records of the batch's files
+    (:meth:`batch_fingerprints`) and the live posts of the batch's source ids (read
+    when the batch is planned), not every imported post of the site."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._looked_up: set[str] = set()
+        self._live_complete = False
+
+    def start(self, run_id: int, log: RunLog, done: Mapping[str, str]) -> None:
+        """Note the run and what is done; live posts are read batch by batch (plan)."""
+        self.run_id = run_id
+        self._done_by_hash = {fingerprint: key for key, fingerprint in done.items()}
+        self.live = {}
+        self._looked_up = set()
+        self._live_complete = False
+
+    def batch_fingerprints(self, ref: Mapping[str, Any]) -> list[str]:
+        """The hashes of the batch's ``.txt`` files: the fingerprint each has if it is
+        done (``recognise_done``), known without parsing."""
+        start, count = int(ref["start"]), int(ref["count"])
+        return [
+            hashlib.sha256(raw.data).hexdigest()
+            for raw in self.source.raw_slice(start, count)
+            if raw.kind == "txt" and raw.data is not None
+        ]
+
+    def plan(self, batch: Sequence[Item], log: RunLog) -> list[Step]:
+        """Read the live posts of the batch's source ids, then plan as the import does."""
+        self._read_live([item.key for item in batch if isinstance(item.payload, PostData)])
+        return super().plan(batch, log)
+
+    def _read_live(self, keys: Sequence[str]) -> None:
+        """``live`` for these source ids, as :meth:`WordPressState.live_posts` reads it
+        (``with_meta=False``) for the whole site: the live posts of type post whose first
+        source id meta is the key, oldest first."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._looked_up]
+        if self._live_complete or not wanted:
+            return
+        self._looked_up.update(wanted)
+        state = self.state
+        marks = ", ".join(["%s"] * len(wanted))
+        # The meta_key index finds the source id rows; the server compares their values
+        # (its collation may ignore case: the first value is compared exactly below).
+        rows = state.db.query(
+            f"SELECT post_id, meta_value FROM {state.postmeta}"
+            f" WHERE meta_key = %s AND post_id IN (SELECT post_id FROM {state.postmeta}"
+            f" WHERE meta_key = %s AND meta_value IN ({marks})) ORDER BY meta_id",
+            [SOURCE_ID_KEY, SOURCE_ID_KEY, *wanted],
+        )
+        first: dict[int, str] = {}
+        for post_id, value in rows:
+            first.setdefault(int(post_id), str(value))
+        asked = set(wanted)
+        ids = sorted(post_id for post_id, key in first.items() if key in asked)
+        statuses: dict[int, str] = {}
+        if ids:
+            dead = ", ".join(f"'{status}'" for status in DEAD_STATUSES)
+            statuses = {
+                int(post_id): str(status)
+                for post_id, status in state.db.query(
+                    f"SELECT ID, post_status FROM {state.posts} WHERE ID IN"
+                    f" ({', '.join(['%s'] * len(ids))}) AND post_type = 'post'"
+                    f" AND post_status NOT IN ({dead})",
+                    ids,
+                )
+            }
+        found: dict[str, list[LivePost]] = {}
+        for post_id in ids:
+            status = statuses.get(post_id)
+            if status is not None:
+                found.setdefault(first[post_id], []).append(LivePost(post_id, status, None, None))
+        for key in wanted:
+            if key in found:
+                self.live[key] = found[key]
+            else:
+                self.live.pop(key, None)
 
     def recover(self, pending: Sequence[PendingItem], log: RunLog) -> list[ItemResult]:
         """Open the writer first: with ``--direct`` that waits until the session of a
@@ -145,7 +224,9 @@ class _OwnConnection(ImportWork):
             self.writer.opened()
             if self.writer._per_write:
                 self.writer.close()  # it waited: that session has ended
-        return super().recover(pending, log)
+        results = super().recover(pending, log)
+        self._live_complete = True  # it read every live post of the site
+        return results
 
     def close(self) -> None:
         try:
@@ -194,11 +275,33 @@ def import_on_workers(
         return runner.run(content_import_job(section), work, recheck=request.recheck)
 
 
-def rebuild_import(settings: Settings, parameters: Mapping[str, Any]) -> tuple[Job, ImportWork]:
-    """The job and work of a recorded import run (refused on a protected environment)."""
+#: The article files of the last run this worker process rebuilt: (run id, paths) -> the
+#: source. Listing a folder of articles grows with the source; a run's batches are
+#: positions in the listing its coordinator made when the run started, so a worker lists
+#: once per run, not once per batch.
+_SOURCES: dict[tuple[int, tuple[str, ...]], ArticleSource] = {}
+
+
+def _source(run_id: int | None, paths: Sequence[str]) -> ArticleSource:
+    if run_id is None:
+        return ArticleSource([Path(p) for p in paths])
+    key = (run_id, tuple(paths))
+    found = _SOURCES.get(key)
+    if found is None:
+        found = ArticleSource([Path(p) for p in paths])
+        _SOURCES.clear()
+        _SOURCES[key] = found
+    return found
+
+
+def rebuild_import(
+    settings: Settings, parameters: Mapping[str, Any], *, run_id: int | None = None
+) -> tuple[Job, ImportWork]:
+    """The job and work of a recorded import run (refused on a protected environment);
+    with ``run_id``, the article files are listed once per run in this process."""
     env = settings.environment(str(parameters["env"]))
     ensure_writable(env, "import articles")
-    source = ArticleSource([Path(p) for p in parameters["paths"]])
+    source = _source(run_id, [str(p) for p in parameters["paths"]])
     section = jobs_settings(settings)
     db = Database.connect(env)
     try:

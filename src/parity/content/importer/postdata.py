@@ -18,6 +18,7 @@ sanitized, with lists and records kept as arrays (stored PHP-serialized, as Word
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Union
@@ -26,6 +27,7 @@ from parity.content.article import Article
 from parity.content.importer.html import article_html
 from parity.content.importer.sanitize import sanitize_text, sanitize_url
 from parity.content.importer.sql_literals import BulkSql, bulk_sql
+from parity.content.layout import META_FIELDS
 from parity.content.render import render_article
 from parity.wordpress.phpvalue import php_serialize
 
@@ -44,6 +46,7 @@ __all__ = [
     "content_hash",
     "import_meta",
     "is_managed_key",
+    "stored_article_meta",
     "stored_meta_value",
     "wp_is_serialized",
 ]
@@ -135,8 +138,11 @@ def build_post(
     ``typed=False`` skips the typed meta (only bulk SQL will write the post);
     ``bulk=True`` also renders the SQL literals bulk SQL needs.
     """
-    meta = article_meta(article)
-    stored = tuple((key, stored_meta_value(value)) for key, value in meta.items())
+    if typed:
+        meta = article_meta(article)
+        stored = tuple((key, stored_meta_value(value)) for key, value in meta.items())
+    else:  # the same stored values, without the typed meta in between
+        meta, stored = {}, stored_article_meta(article)
     title = sanitize_text(article.title)
     content = article_html(article)
     excerpt = sanitize_text(article.meta.summary)
@@ -146,7 +152,7 @@ def build_post(
         content=content,
         excerpt=excerpt,
         tags=_tags(article),
-        meta=meta if typed else {},
+        meta=meta,
         content_hash=hash_ or content_hash(article),
         stored_meta=stored,
         bulk=bulk_sql(content, title, excerpt, stored) if bulk else None,
@@ -219,3 +225,87 @@ def stored_meta_value(value: MetaValue) -> str:
     if isinstance(value, int):
         return str(value)
     return php_serialize(value) if wp_is_serialized(value) else value
+
+
+# -- the stored meta of an article, in one pass ------------------------------------------
+# ``stored_meta_value(article_meta(article)[key])`` for every key, walking the meta box's
+# fields directly instead of dumping the model, cleaning the dump and serializing it:
+# the same values (tests/unit/content/test_stored_meta.py holds the two equal), at a
+# fraction of the cost, for the bulk path that needs only the stored values.
+
+
+def _php_key(name: str) -> str:
+    """How ``php_serialize`` writes ``name`` as an array key."""
+    return php_serialize({name: None})[len("a:1:{") : -len("N;}")]
+
+
+def _php_string(value: str) -> str:
+    return f's:{len(value.encode("utf-8", "surrogateescape"))}:"{value}";'
+
+
+def _php_member(value: object, clean: bool, url: bool) -> str:
+    """One array member: a string cleaned (as ``_clean`` would), a flag, or a number."""
+    if isinstance(value, str):
+        if clean:
+            value = sanitize_url(value) if url else sanitize_text(value)
+        return _php_string(value)
+    if value is True:
+        return "b:1;"
+    if value is False:
+        return "b:0;"
+    if isinstance(value, int):
+        return php_serialize(value)  # with PHP's integer range check
+    # A date: the model dumps it as ISO text, which _clean then sanitizes.
+    assert isinstance(value, dt.date)
+    return _php_string(sanitize_text(value.isoformat()))
+
+
+_RecordPlan = tuple[tuple[str, str, bool], ...]  # (name, key as PHP, is a URL) per field
+_META_PLAN: tuple[tuple[str, str, str, _RecordPlan], ...] = tuple(
+    (
+        field.name,
+        f"{META_PREFIX}{field.name}",
+        field.kind,
+        tuple((f.name, _php_key(f.name), f.name in _URL_FIELDS) for f in field.fields),
+    )
+    for field in META_FIELDS
+)
+
+
+def _php_record(record: Any, plan: _RecordPlan) -> str:
+    values = record.__dict__
+    members = "".join(key + _php_member(values[name], True, url) for name, key, url in plan)
+    return f"a:{len(plan)}:{{{members}}}"
+
+
+def _stored_text(value: str) -> str:
+    return php_serialize(value) if wp_is_serialized(value) else value
+
+
+def stored_article_meta(article: Article) -> tuple[tuple[str, str], ...]:
+    """The article's meta keys and their values as ``meta_value`` stores them.
+
+    Equal to ``(key, stored_meta_value(value))`` for each item of ``article_meta``.
+    """
+    stored = [(f"{META_PREFIX}site", _stored_text(sanitize_text(article.site)))]
+    values = article.meta.__dict__
+    for name, key, kind, plan in _META_PLAN:
+        value = values[name]
+        url = name in _URL_FIELDS
+        if kind == "text":
+            stored.append((key, _stored_text(sanitize_url(value) if url else sanitize_text(value))))
+        elif kind == "int":
+            stored.append((key, str(value)))
+        elif kind == "list":
+            members = "".join(
+                f"i:{number};{_php_member(item, True, url)}" for number, item in enumerate(value)
+            )
+            stored.append((key, f"a:{len(value)}:{{{members}}}"))
+        elif kind == "record":
+            stored.append((key, _php_record(value, plan)))
+        else:
+            members = "".join(
+                f"i:{number};{_php_record(record, plan)}" for number, record in enumerate(value)
+            )
+            stored.append((key, f"a:{len(value)}:{{{members}}}"))
+    return tuple(stored)

@@ -21,6 +21,9 @@ _SPACE = re.compile(r"[\r\n\t ]+")
 _NEEDS_WORK = re.compile(r"[<\x00-\x1f\x7f]|  ")
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
 _SLUG_DROP = re.compile(r"[^%a-z0-9 _-]")
+_HTTP = re.compile(r"https?://[^/]", re.I)
+_SLUG_SPACE = re.compile(r"\s+")
+_SLUG_DASHES = re.compile(r"-+")
 
 
 def sanitize_text(value: str) -> str:
@@ -46,7 +49,7 @@ def sanitize_url(value: str) -> str:
     ''
     """
     url = _URL_JUNK.sub("", value.strip())
-    if not re.match(r"https?://[^/]", url, re.I):
+    if not _HTTP.match(url):
         return ""
     return url
 
@@ -67,5 +70,5 @@ def slugify(value: str) -> str:
     # Letters that have no ASCII form are kept percent-encoded, as WordPress does.
     text = "".join(char if char.isascii() else quote(char).lower() for char in text)
     text = _SLUG_DROP.sub("", text)
-    text = re.sub(r"\s+", "-", text)
-    return re.sub(r"-+", "-", text).strip("-")
+    text = _SLUG_SPACE.sub("-", text)
+    return _SLUG_DASHES.sub("-", text).strip("-")

@@ -69,6 +69,9 @@ __all__ = [
 
 #: What the lease holder's name says this run is (``host:pid:content-import-<token>``).
 LEASE_RUN_PREFIX = "content-import"
+#: ``content similar``'s meta key (``similar_service.SIMILAR_META_KEY``, which loads
+#: slowly; a test keeps the two equal).
+SIMILAR_META_KEY = "parity_similar_posts"
 
 
 @contextmanager
@@ -222,11 +225,14 @@ def _import(
 def _update_similar_lists(db: Database, changed: Sequence[int]) -> dict[str, Any] | None:
     """Bring ``content similar``'s stored lists up to date for the posts an import
     created or updated (None, computing nothing, when the environment has no lists)."""
-    # scikit-learn loads slowly: only imports into an environment with lists need it.
-    from parity.content.similar_service import similar_lists_exist, update_similar_incremental
-
-    if not similar_lists_exist(db):
+    # scikit-learn and datasketch take seconds to load: look for stored lists first,
+    # and load them only for an environment that has some.
+    postmeta = WordPressState(db, db.env).postmeta
+    found = db.scalar(f"SELECT 1 FROM {postmeta} WHERE meta_key = %s LIMIT 1", [SIMILAR_META_KEY])
+    if found is None:
         return None
+    from parity.content.similar_service import update_similar_incremental
+
     result = update_similar_incremental(db, changed)
     if result is None:
         return None

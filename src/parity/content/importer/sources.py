@@ -28,6 +28,10 @@ class RawArticle:
     known: tuple[str, str] | None = None  # (key, hash) when already done: not parsed
 
 
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
+
+
 class ArticleSource:
     """Articles from files and folders."""
 
@@ -37,7 +41,12 @@ class ArticleSource:
         files: list[Path] = []
         for path in paths:
             if path.is_dir():
-                found = sorted(p for p in path.rglob("*") if p.suffix in (".txt", ".jsonl"))
+                # Sorted by parts: the order Path comparison gives (on POSIX), without
+                # its cost per comparison (noticeable for tens of thousands of files).
+                found = sorted(
+                    (p for p in path.rglob("*") if p.suffix in (".txt", ".jsonl")),
+                    key=_parts,
+                )
                 files.extend(p for p in found if p.is_file())
             elif path.is_file():
                 files.append(path)
