@@ -290,3 +290,70 @@ def test_the_queue_depth_counts_what_waits_in_the_real_broker(sandbox: Sandbox) 
     finally:
         client.flushdb()
         client.close()
+
+
+def test_a_workers_batch_reads_the_live_posts_of_its_own_source_ids(
+    root: Any, config: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A worker reads the live posts of its batch's source ids only, and finds what the
+    whole-site read finds for them: trashed posts left out, several posts of one source
+    id oldest first."""
+    from parity.config import load_settings
+    from parity.content.importer.on_workers import rebuild_import
+    from parity.content.importer.wordpress_state import WordPressState
+
+    path, _ = config
+    articles = tmp_path / "articles"
+    write_articles_dir(synthesize(12, 23), articles)
+    subprocess.run(
+        [sys.executable, "-m", "parity.cli.main", "--config", str(path), "content", "import",
+         "staging", str(articles), "--direct", "--workers", "0"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    posts = _sql(
+        root,
+        "SELECT post_id, meta_value FROM wp_postmeta WHERE meta_key = 'parity_source_id'"
+        " ORDER BY post_id",
+    )
+    (trashed, _), (copied, copied_key), *_ = posts
+    _sql(root, f"UPDATE wp_posts SET post_status = 'trash' WHERE ID = {int(trashed)}")
+    # A second post of one source id (a fault the import reports): newer than the first.
+    _sql(
+        root,
+        "INSERT INTO wp_posts (post_author, post_content, post_title, post_excerpt,"
+        " post_status, post_name, to_ping, pinged, post_content_filtered, guid, post_type)"
+        " VALUES (1, 'x', 'copy', '', 'draft', 'copy', '', '', '', 'copy', 'post')",
+    )
+    ((extra,),) = _sql(root, "SELECT MAX(ID) FROM wp_posts")
+    _sql(
+        root,
+        "INSERT INTO wp_postmeta (post_id, meta_key, meta_value)"
+        f" VALUES ({int(extra)}, 'parity_source_id', '{copied_key}')",
+    )
+    settings = load_settings(path)
+    parameters = {"env": "staging", "paths": [str(articles)], "path": "direct", "batch_size": 5}
+    _, work = rebuild_import(settings, parameters)
+    try:
+        whole = WordPressState(work.state.db, work.state.env).live_posts(with_meta=False)
+        keys = [str(key) for _, key in posts] + ["no-such-source"]
+        work.start(1, _Silent(), {})
+        assert work.live == {}
+        work._read_live(keys)  # type: ignore[attr-defined]
+        assert work.live == {key: whole[key] for key in keys if key in whole}
+        assert [p.post_id for p in work.live[str(copied_key)]] == [int(copied), int(extra)]
+        assert all(p.post_id != int(trashed) for ps in work.live.values() for p in ps)
+    finally:
+        work.close()
+        _sql(root, f"DELETE FROM wp_postmeta WHERE post_id = {int(extra)}")
+        _sql(root, f"DELETE FROM wp_posts WHERE ID = {int(extra)}")
+
+
+class _Silent:
+    def info(self, message: str) -> None:
+        """Dropped."""
+
+    def warning(self, message: str) -> None:
+        """Dropped."""
+
+    def error(self, message: str) -> None:
+        """Dropped."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -116,8 +117,16 @@ def _worker() -> BatchWorker:
 
 
 def _run_batch(run_id: int, number: int) -> str:
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = _worker().run_batch(int(run_id), int(number))
-    log.info("run %s batch %s: %s", run_id, number, outcome)
+    log.info(
+        "run %s batch %s: %s in %.2f s (CPU %.2f s)",
+        run_id,
+        number,
+        outcome,
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+    )
     return outcome
 
 

@@ -15,8 +15,11 @@ The coordinator (:class:`DistributedRunner`, a :class:`~parity.jobs.runner.Runne
 4. runs the job's expected-result check and records the outcome.
 
 A worker (:class:`BatchWorker`) rebuilds the run's work from its recorded parameters and
-runs one batch under the lease ``job-batch:<run>:<number>``. Exactly once, whatever the
-broker does:
+runs one batch under the lease ``job-batch:<run>:<number>``. It reads what its batch
+needs, not what the run or the ledger holds: a work with ``batch_fingerprints(ref)``
+(the fingerprints its batch's items may have, known before they are built) is told only
+about the done records of those fingerprints, and each item is compared with the latest
+done record of its own key. Exactly once, whatever the broker does:
 
 * a batch already ``done`` is acknowledged and nothing else happens (a redelivery, or a
   worker killed after applying but before acknowledging);
@@ -67,6 +70,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds before a batch the broker refused is sent again.
 _BROKER_RETRY_S = 2.0
+#: Seconds between looks at the batches once none waits for a worker (the run's end).
+_CLOSING_POLL_S = 0.1
 
 #: Hands batch ``number`` of run ``run_id`` to the workers (the broker's job).
 Dispatch = Callable[[int, int], None]
@@ -94,6 +99,14 @@ def batch_items(work: Work, ref: dict[str, Any]) -> list[Item]:
         return list(own(ref))
     start, count = int(ref["start"]), int(ref["count"])
     return list(islice(work.items(), start, start + count))
+
+
+def _batch_fingerprints(work: Work) -> Callable[[dict[str, Any]], Iterable[str]] | None:
+    """The work's ``batch_fingerprints(ref)``, if it has one."""
+    found: Callable[[dict[str, Any]], Iterable[str]] | None = getattr(
+        work, "batch_fingerprints", None
+    )
+    return found
 
 
 class _Quiet:
@@ -162,9 +175,18 @@ class DistributedRunner(InProcessRunner):
             counts = Counts()
             try:
                 self._recover(job, work, run_log)
-                done = {} if recheck else self.records.done_fingerprints(job.name, work.scope)
-                work.start(run_id, run_log, done)
-                self._hand_out(work, run_id, run_log, counts, lease.renew_if_due)
+
+                def start() -> None:
+                    done = {} if recheck else self.records.done_fingerprints(job.name, work.scope)
+                    work.start(run_id, run_log, done)
+
+                if work.total() is None:  # batching walks the items: the work starts first
+                    start()
+                    self._hand_out(work, run_id, run_log, counts, lease.renew_if_due)
+                else:
+                    # The workers need nothing of this process's start (its reads of the
+                    # ledger and the target): they begin on their batches meanwhile.
+                    self._hand_out(work, run_id, run_log, counts, lease.renew_if_due, start)
                 # Walk the items once more, knowing what is done now (cheap: a done .txt
                 # article is recognised by its hash), so the work knows what its source
                 # holds for the report and the check.
@@ -196,7 +218,9 @@ class DistributedRunner(InProcessRunner):
         run_log: StoreLog,
         counts: Counts,
         renew: Callable[[], None],
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
+        """Record and send the batches, run ``meanwhile`` (if given), wait for them all."""
         total = work.total()
         refs = batch_refs(work, total)
         self.batches.create(run_id, refs)
@@ -206,8 +230,11 @@ class DistributedRunner(InProcessRunner):
         resent: dict[int, float] = {}
         for number in range(len(refs)):
             self._send(run_id, run_log, number, resent, time.monotonic())
+        if meanwhile is not None:
+            meanwhile()
         finished: set[int] = set()
         progressed = time.monotonic()
+        looked = float("-inf")
         while len(finished) < len(refs):
             batches = self.batches.batches(run_id)
             for batch in batches:
@@ -220,11 +247,17 @@ class DistributedRunner(InProcessRunner):
                         self.progress.advanced(c.done, c.skipped, c.failed)
             if len(finished) == len(refs):
                 break
-            self.records.heartbeat(run_id, counts)
-            renew()
-            stalled = time.monotonic() - progressed >= self.stall_after.total_seconds()
-            self._resend(run_id, run_log, batches, resent, stalled=stalled)
-            time.sleep(self.poll_s)
+            if time.monotonic() - looked >= self.poll_s:
+                looked = time.monotonic()
+                self.records.heartbeat(run_id, counts)
+                renew()
+                stalled = time.monotonic() - progressed >= self.stall_after.total_seconds()
+                self._resend(run_id, run_log, batches, resent, stalled=stalled)
+            # Once no batch waits for a worker, the run ends with the next batch that
+            # finishes: look more often (only at the batches), so the command goes on to
+            # its check without idling up to a whole poll after the last one.
+            closing = all(batch.status != QUEUED for batch in batches)
+            time.sleep(min(self.poll_s, _CLOSING_POLL_S) if closing else self.poll_s)
         self.records.heartbeat(run_id, counts)
 
     def _resend(
@@ -335,15 +368,33 @@ class BatchWorker(InProcessRunner):
         run_id = run.id
         run_log = StoreLog(self.records, run_id)
         recheck = bool(run.parameters.get("recheck"))
-        done = {} if recheck else self.records.done_fingerprints(job.name, work.scope)
+        done = {} if recheck else self._done_for(job, work, ref)
         work.start(run_id, _Quiet(run_log), done)
         items = batch_items(work, ref)
+        if not recheck and _batch_fingerprints(work) is not None:
+            # What the runner compares each item with: the latest done fingerprint of each
+            # of the batch's keys (an indexed read of this batch's keys only).
+            keys = [item.key for item in items]
+            done = self.records.done_fingerprints(job.name, work.scope, keys=keys)
         counts = Counts()
         settled = self._already_recorded(job, work, run_id, number, run_log, items, counts)
         fresh = [item for item in items if item.key not in settled]
         seen: set[str] = set()
         counts.add(self._batch(job, work, run_id, run_log, fresh, done, seen))
         return counts
+
+    def _done_for(self, job: Job, work: Work, ref: dict[str, Any]) -> dict[str, str]:
+        """What ``work.start`` is told is done. A work that can name its batch's
+        fingerprints before it builds the items (``batch_fingerprints(ref)``: a ``.txt``
+        article's is the hash of its file) is told about those only: a read of the batch,
+        not of every item the ledger holds for the job and scope, which grows with the run
+        (and with every run before it)."""
+        fingerprints = _batch_fingerprints(work)
+        if fingerprints is None:
+            return self.records.done_fingerprints(job.name, work.scope)
+        return self.records.done_fingerprints(
+            job.name, work.scope, fingerprints=list(fingerprints(ref))
+        )
 
     def _already_recorded(
         self,

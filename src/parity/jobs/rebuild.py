@@ -29,7 +29,7 @@ def rebuild_work(settings: Settings, run: RunRecord) -> tuple[Job, Work]:
     if run.job == IMPORT_JOB:
         from parity.content.importer.on_workers import rebuild_import
 
-        return rebuild_import(settings, run.parameters)
+        return rebuild_import(settings, run.parameters, run_id=run.id)
     entry = find_job(jobs_settings(settings), run.job)
     if entry.make_work is None:
         raise InputError(f"job {run.job} cannot be rebuilt by a worker")

@@ -38,6 +38,11 @@ from parity.store.state import Store
 __all__ = ["ItemRecord", "JobRecords", "LogLine", "RunRecord"]
 
 
+def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
@@ -414,26 +419,47 @@ class JobRecords:
 
     # -- items ---------------------------------------------------------------------
 
-    def done_fingerprints(self, job: str, scope: str) -> dict[str, str]:
+    def done_fingerprints(
+        self,
+        job: str,
+        scope: str,
+        *,
+        keys: Sequence[str] | None = None,
+        fingerprints: Sequence[str] | None = None,
+    ) -> dict[str, str]:
         """Key -> fingerprint of the latest done (or skipped) record of each key.
 
         Rolled-back and failed records do not count, so a rolled-back or failed item is
         done again by the next run.
+
+        ``keys`` and/or ``fingerprints`` restrict the answer to those keys, and to the keys
+        with a done record of one of those fingerprints (a worker's batch: what it may
+        recognise, not everything the ledger holds); each key still maps to its latest
+        done fingerprint, in the order of the unrestricted answer.
         """
         table = schema.job_items
-        query = (
-            select(table.c.key, table.c.fingerprint)
-            .where(
-                table.c.job == job,
-                table.c.scope == scope,
-                table.c.status.in_([str(ItemStatus.done), str(ItemStatus.skipped)]),
-            )
-            .order_by(table.c.id)
-        )
+        settled = [str(ItemStatus.done), str(ItemStatus.skipped)]
+        mine = (table.c.job == job, table.c.scope == scope, table.c.status.in_(settled))
         result: dict[str, str] = {}
+        if keys is None and fingerprints is None:
+            everything = select(table.c.key, table.c.fingerprint).where(*mine)
+            with self.store.engine.connect() as conn:
+                for key, fingerprint in conn.execute(everything.order_by(table.c.id)):
+                    result[key] = fingerprint
+            return result
+        query = select(table.c.id, table.c.key, table.c.fingerprint).where(*mine)
+        queries = [query.where(table.c.key.in_(list(chunk))) for chunk in _chunks(list(keys or ()))]
+        for chunk in _chunks(list(fingerprints or ())):
+            known = select(table.c.key).where(*mine, table.c.fingerprint.in_(list(chunk)))
+            queries.append(query.where(table.c.key.in_(known)))
+        rows: dict[int, tuple[str, str]] = {}  # several queries: merged in the ledger's order
         with self.store.engine.connect() as conn:
-            for key, fingerprint in conn.execute(query):
-                result[key] = fingerprint
+            for each in queries:
+                for id_, key, fingerprint in conn.execute(each):
+                    rows[int(id_)] = (key, fingerprint)
+        for id_ in sorted(rows):
+            key, fingerprint = rows[id_]
+            result[key] = fingerprint
         return result
 
     def record_pending(self, run_id: int, job: str, scope: str, steps: Sequence[Step]) -> None:

@@ -383,3 +383,13 @@ def _v11_job_batches(conn: Connection) -> None:
 
 MIGRATIONS.append(_v11_job_batches)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _v12_job_items_by_fingerprint(conn: Connection) -> None:
+    """A worker's batch asks which of its files' fingerprints are done (parity.jobs): a
+    read of the batch, not of every item the ledger holds."""
+    conn.exec_driver_sql("CREATE INDEX ix_job_items_fingerprint ON job_items (fingerprint)")
+
+
+MIGRATIONS.append(_v12_job_items_by_fingerprint)
+SCHEMA_VERSION = len(MIGRATIONS)

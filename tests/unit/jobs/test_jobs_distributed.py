@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 import pytest
@@ -17,7 +17,7 @@ from jobs_fakes import DictWork, dict_job
 from parity.jobs import JobRecords, RunStatus
 from parity.jobs.batches import JobBatches, batch_lease
 from parity.jobs.distributed import BatchWorker, DistributedRunner
-from parity.jobs.model import Job, Work
+from parity.jobs.model import Item, ItemResult, Job, Step, Work
 from parity.jobs.records import RunRecord
 from parity.store import Store
 from parity.store.leases import acquire_lease
@@ -163,3 +163,87 @@ class _NoLog:
     def info(self, message: str) -> None: ...
     def warning(self, message: str) -> None: ...
     def error(self, message: str) -> None: ...
+
+
+def test_a_batch_reads_the_done_records_of_its_own_keys_and_fingerprints(store: Store) -> None:
+    records = JobRecords(store)
+
+    def run(steps: list[tuple[str, str]], ok: bool = True, job: str = "dict-copy") -> None:
+        run_id = records.create_run(
+            dict_job(), scope="test", runner="in-process", holder="h", parameters={},
+            total=None, resumed_from=None,
+        )  # fmt: skip
+        done = [Step(Item(key, fingerprint), "created") for key, fingerprint in steps]
+        records.record_pending(run_id, job, "test", done)
+        records.record_results(run_id, [ItemResult(s.item.key, ok, "created") for s in done])
+
+    run([("a", "1"), ("b", "2"), ("c", "3")])
+    run([("a", "9"), ("d", "4")])  # a changed: its latest done fingerprint is 9
+    run([("e", "1")], ok=False)  # failed: not done
+    run([("f", "1")], job="other")  # another job's
+    everything = records.done_fingerprints("dict-copy", "test")
+    assert everything == {"a": "9", "b": "2", "c": "3", "d": "4"}
+
+    def only(keys: set[str]) -> dict[str, str]:
+        return {key: fp for key, fp in everything.items() if key in keys}
+
+    # A file whose hash was a's old text is not a's current one: a maps to 9, not 1.
+    assert records.done_fingerprints("dict-copy", "test", fingerprints=["1"]) == only({"a"})
+    assert records.done_fingerprints("dict-copy", "test", fingerprints=["2", "4", "7"]) == only(
+        {"b", "d"}
+    )
+    assert records.done_fingerprints("dict-copy", "test", keys=["d", "c", "e", "z"]) == only(
+        {"c", "d"}
+    )
+    both = records.done_fingerprints("dict-copy", "test", keys=["b"], fingerprints=["9"])
+    assert both == only({"a", "b"}) and list(both) == ["a", "b"]  # the unrestricted order
+    assert records.done_fingerprints("dict-copy", "test", keys=[], fingerprints=[]) == {}
+
+
+class _NamedWork(DictWork):
+    """A work that names its batch's fingerprints before it builds the items."""
+
+    told: list[dict[str, str]]
+
+    def batch_fingerprints(self, ref: dict[str, object]) -> list[str]:
+        start, count = int(str(ref["start"])), int(str(ref["count"]))
+        return list(self.source.values())[start : start + count]
+
+    def start(self, run_id: int, log: object, done: Mapping[str, str]) -> None:
+        self.told.append(dict(done))
+
+
+def test_a_rerun_on_workers_skips_what_is_done_reading_only_each_batchs_records(
+    store: Store,
+) -> None:
+    target: dict[str, str] = {}
+    works: list[_NamedWork] = []
+    told: list[dict[str, str]] = []
+
+    def rebuild(source: dict[str, str]) -> Callable[[RunRecord], tuple[Job, Work]]:
+        def make(run: RunRecord) -> tuple[Job, Work]:
+            work = _NamedWork(dict(source), target=target, batch_size=3)
+            work.told = told
+            works.append(work)
+            return dict_job(), work
+
+        return make
+
+    def run(source: dict[str, str]) -> RunRecord:
+        worker = BatchWorker(store, rebuild(source), lease_ttl=timedelta(minutes=5))
+        runner = DistributedRunner(store, worker.run_batch, poll_s=0.01)
+        return runner.run(dict_job(), DictWork(dict(source), batch_size=3))
+
+    first = run(SOURCE)
+    assert (first.items_done, first.items_skipped) == (9, 0)
+    assert target == SOURCE
+    works.clear()
+    told.clear()
+    changed = {**SOURCE, "k04": "new"}
+    second = run(changed)
+    assert (second.items_done, second.items_skipped, second.items_failed) == (1, 8, 0)
+    assert [key for work in works for key in work.applied] == ["k04"]
+    assert target == changed
+    # Each batch was told about the done records of its own fingerprints only.
+    assert sorted(len(done) for done in told) == [2, 3, 3]
+    assert all(set(done.values()) <= set(SOURCE.values()) for done in told)
