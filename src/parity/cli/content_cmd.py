@@ -204,8 +204,9 @@ def import_(
     New posts are pending review and marked noindex; changed articles update their
     post; posts missing from the source are reported (trashed with --prune). When
     `content similar` stored lists on ENV, the lists of the posts created or updated (and
-    of the posts they now belong in) are brought up to date. Exit 1 when the run or its
-    expected-result check fails.
+    of the posts they now belong in) are brought up to date (in this process only: after
+    an import with --on celery, run `parity content similar ENV`). Exit 1 when the run or
+    its expected-result check fails.
     """
     files = list(paths or [])
     if old_env is not None and env is not None:
