@@ -121,7 +121,7 @@ def dump(root: Any) -> list[tuple[Any, ...]]:
         root,
         "SELECT m.meta_value, p.post_author, p.post_title, p.post_content, p.post_excerpt,"
         " p.post_status, p.comment_status, p.ping_status, p.post_name, p.post_type,"
-        " p.post_date_gmt = '0000-00-00 00:00:00'"
+        " p.post_date_gmt = '0000-00-00 00:00:00', REPLACE(p.guid, CONCAT('?p=', p.ID), '?p=ID')"
         " FROM wp_posts p JOIN wp_postmeta m ON m.post_id = p.ID"
         " AND m.meta_key = 'parity_source_id' ORDER BY m.meta_value",
     )

@@ -203,9 +203,12 @@ class DirectWriter:
                 [f"{self.defaults.home}/?p="],
             )
         if pretty:
-            tx.executemany(
-                f"UPDATE {self.state.posts} SET guid = %s WHERE ID = %s",
-                [(f"{self.defaults.home}/{slug}/", i) for i, slug in pretty.items()],
+            # One statement for the batch (a CASE on the id), not one round trip per post.
+            cases = " ".join(f"WHEN {i} THEN %s" for i in pretty)
+            tx.execute(
+                f"UPDATE {self.state.posts} SET guid = CASE ID {cases} END"
+                f" WHERE ID IN ({', '.join(str(i) for i in pretty)})",
+                [f"{self.defaults.home}/{slug}/" for slug in pretty.values()],
             )
         return ids
 
