@@ -24,12 +24,16 @@ from parity.content.layout import SIMILAR_POSTS
 
 __all__ = [
     "SECTION_CLASS",
+    "SIMILAR_META_KEY",
     "SimilarLink",
     "similar_section",
     "strip_similar_section",
     "with_similar_section",
 ]
 
+#: The post meta key holding a post's similar list (here, in a module that loads fast:
+#: the import looks for it without loading the similarity libraries).
+SIMILAR_META_KEY = "parity_similar_posts"
 #: The class of the group block parity writes and later finds again.
 SECTION_CLASS = "parity-similar-posts"
 _OPEN = f'<!-- wp:group {{"className":"{SECTION_CLASS}"}} -->'

@@ -26,6 +26,7 @@ from typing import Any
 from parity.content.duplicates import DEFAULT_THRESHOLD, DuplicateCluster, duplicate_clusters
 from parity.content.similar import Neighbour, PostText, plain_text, similar_posts
 from parity.content.similar_block import (
+    SIMILAR_META_KEY,
     SimilarLink,
     strip_similar_section,
     with_similar_section,
@@ -49,8 +50,6 @@ __all__ = [
     "update_similar_incremental",
 ]
 
-#: The post meta key holding a post's similar list.
-SIMILAR_META_KEY = "parity_similar_posts"
 #: Meta keys that mark a post as an imported article.
 IMPORTED_KEYS = ("parity_source_id", "article_site")
 #: What a write is called in the guard's messages.

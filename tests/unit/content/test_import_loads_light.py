@@ -6,12 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from parity.content import similar_service
 from parity.content.importer import service
-from parity.content.similar_service import SIMILAR_META_KEY
 
 
-def test_the_import_looks_for_similar_lists_under_their_real_meta_key() -> None:
-    assert service.SIMILAR_META_KEY == SIMILAR_META_KEY
+def test_the_import_looks_for_similar_lists_under_the_key_content_similar_writes() -> None:
+    assert service.SIMILAR_META_KEY is similar_service.SIMILAR_META_KEY
 
 
 def test_loading_the_import_service_leaves_the_similarity_libraries_unloaded() -> None:

@@ -44,6 +44,7 @@ from parity.content.importer.sources import ArticleSource
 from parity.content.importer.through_wordpress import WordPressWriter
 from parity.content.importer.wordpress_state import WordPressState
 from parity.content.importer.writer import PostWriter
+from parity.content.similar_block import SIMILAR_META_KEY
 from parity.cron.wordpress_files import locate_wordpress
 from parity.environments import EnvironmentSettings
 from parity.errors import InputError
@@ -69,9 +70,6 @@ __all__ = [
 
 #: What the lease holder's name says this run is (``host:pid:content-import-<token>``).
 LEASE_RUN_PREFIX = "content-import"
-#: ``content similar``'s meta key (``similar_service.SIMILAR_META_KEY``, which loads
-#: slowly; a test keeps the two equal).
-SIMILAR_META_KEY = "parity_similar_posts"
 
 
 @contextmanager
